@@ -1,0 +1,488 @@
+#include "apbus/ap_bus.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/kstrto.h"
+
+namespace ap {
+
+using base::LogLevel;
+
+ApQueue* ApCard::queue(unsigned apqi) const {
+  auto it = std::lower_bound(queues.begin(), queues.end(), apqi, [](auto& q, unsigned v) { return q->apqi < v; });
+  return it != queues.end() && (*it)->apqi == apqi ? it->get() : nullptr;
+}
+
+namespace {
+
+// The root device's `uevent`: empty (ap_uevent adds nothing for it); a write
+// sends a synthetic event on /devices/ap.
+Result<std::string> root_uevent_show(ApBus&) { return std::string(); }
+Result<size_t> root_uevent_store(ApBus& bus, std::string_view buf) {
+  auto ev = sysfs::parse_synth_uevent(buf);
+  if (!ev) return ev.error();
+  bus.uevents().send(ev->action, "/devices/ap", "ap", ev->env, {});
+  return buf.size();
+}
+const sysfs::AttrOps root_uevent_attr = {"uevent", 0644, sysfs::show_thunk<ApBus, root_uevent_show>,
+                                         sysfs::store_thunk<ApBus, root_uevent_store>};
+
+}  // namespace
+
+ApBus::ApBus(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, HostConfig host)
+    : m_tree(tree), m_uevents(uevents), m_klog(klog), m_host(std::move(host)), m_apmask(m_host.apmask), m_aqmask(m_host.aqmask) {
+  auto& root = tree.root();
+  m_bus_dir = &root.get_or_add_dir("bus").add_dir("ap");
+  m_devices_dir = &m_bus_dir->add_dir("devices");
+  m_drivers_dir = &m_bus_dir->add_dir("drivers");
+  m_bus_dir->add_attrs(ap_bus_attrs(), this);
+  m_root_dev_dir = &root.get_or_add_dir("devices").add_dir("ap");
+  m_root_dev_dir->add_attr(root_uevent_attr, this);
+
+  // ap_module_init(): an ap.domain= that is not a usable domain is dropped.
+  if (m_host.domain >= 0) {
+    if (static_cast<unsigned>(m_host.domain) > max_domain_id() || !m_aqmask.test(static_cast<unsigned>(m_host.domain)))
+      m_klog.log(LogLevel::WARNING, fmt::format("ap: {} is not a valid cryptographic domain", m_host.domain));
+    else
+      m_ap_domain = m_host.domain;
+  }
+}
+
+ApBus::~ApBus() = default;
+
+unsigned ApBus::max_adapter_id() const { return m_host.qci.apxa && m_host.max_adapter_id ? m_host.max_adapter_id : 63; }
+unsigned ApBus::max_domain_id() const { return m_host.qci.apxa && m_host.max_domain_id ? m_host.max_domain_id : 15; }
+
+ApCard* ApBus::card(unsigned apid) const {
+  auto it = m_cards.find(apid);
+  return it == m_cards.end() ? nullptr : it->second.get();
+}
+
+ApQueue* ApBus::queue(unsigned apid, unsigned apqi) const {
+  ApCard* c = card(apid);
+  return c ? c->queue(apqi) : nullptr;
+}
+
+ApDevice* ApBus::find_device(std::string_view name) const {
+  unsigned apid = 0, apqi = 0;
+  char tail = 0;
+  std::string n(name);
+  if (std::sscanf(n.c_str(), "card%2x%c", &apid, &tail) == 1 && n.size() == 6) return card(apid);
+  if (std::sscanf(n.c_str(), "%2x.%4x%c", &apid, &apqi, &tail) == 2 && n.size() == 7) {
+    ApQueue* q = queue(apid, apqi);
+    return q && q->name == name ? q : nullptr;
+  }
+  return nullptr;
+}
+
+ApDriver* ApBus::driver(std::string_view name) const {
+  for (auto& d : m_drivers)
+    if (d->name() == name) return d.get();
+  return nullptr;
+}
+
+std::string ApBus::devpath(const ApDevice& dev) const {
+  if (dev.is_card) return "/devices/ap/" + dev.name;
+  auto& q = static_cast<const ApQueue&>(dev);
+  return "/devices/ap/" + q.card->name + "/" + q.name;
+}
+
+// dev_uevent() then ap_uevent().
+std::vector<std::string> ApBus::uevent_vars(const ApDevice& dev) const {
+  std::vector<std::string> v;
+  v.push_back(dev.is_card ? "DEVTYPE=ap_card" : "DEVTYPE=ap_queue");
+  if (dev.driver) v.push_back("DRIVER=" + dev.driver->name());
+  const ApHwinfo& hw = dev.is_card ? static_cast<const ApCard&>(dev).hwinfo : static_cast<const ApQueue&>(dev).card->hwinfo;
+  if (dev.is_card) {
+    v.push_back(fmt::format("DEV_TYPE={:04X}", dev.device_type));
+    v.push_back(fmt::format("MODALIAS=ap:t{:02X}", dev.device_type));
+  }
+  if (hw.has(ApHwinfo::ACCEL)) v.push_back("MODE=accel");
+  else if (hw.has(ApHwinfo::CCA)) v.push_back("MODE=cca");
+  else if (hw.has(ApHwinfo::EP11)) v.push_back("MODE=ep11");
+  return v;
+}
+
+void ApBus::send_uevent(const ApDevice& dev, std::string_view action, std::vector<std::string> extra) {
+  m_uevents.send(action, devpath(dev), "ap", std::move(extra), uevent_vars(dev));
+}
+
+ApDriver& ApBus::register_driver(std::unique_ptr<ApDriver> drv) {
+  ApDriver& d = *drv;
+  d.bus = this;
+  d.dir = &m_drivers_dir->add_dir(d.name());
+  d.dir->add_attrs(ap_driver_attrs(), &d);
+  // module_add_driver(): the driver and its module link each other.
+  auto& mod = m_tree.root().get_or_add_dir("module").get_or_add_dir(d.module());
+  mod.get_or_add_dir("drivers").add_link("ap:" + d.name(), d.dir->self());
+  d.dir->add_link("module", mod.self());
+  m_drivers.push_back(std::move(drv));
+  // driver_attach()
+  if (drivers_autoprobe) {
+    for (auto& [id, c] : m_cards) {
+      if (!c->driver && d.matches(*c)) (void)driver_probe_device(d, *c);
+      for (auto& q : c->queues)
+        if (!q->driver && d.matches(*q)) (void)driver_probe_device(d, *q);
+    }
+  }
+  check_bindings_complete();
+  return d;
+}
+
+// ---------------------------------------------------------------- scanning
+
+void ApBus::select_domain() {
+  if (m_ap_domain >= 0) return;
+  Bitmap256 apm = qci_apm() & m_apmask;
+  for (unsigned dom = 0; dom <= max_domain_id(); ++dom) {
+    if (!qci_aqm().test(dom) || !m_aqmask.test(dom)) continue;
+    for (auto& c : m_host.cards) {
+      // TAPQ answers NORMAL only on a configured, running adapter.
+      if (c.id <= max_adapter_id() && apm.test(c.id) && c.config && !c.chkstop) {
+        m_ap_domain = static_cast<int>(dom);
+        return;
+      }
+    }
+  }
+}
+
+void ApBus::scan() {
+  select_domain();
+  for (unsigned apid = 0; apid < base::Bitmap256::BITS; ++apid) scan_adapter(apid);
+  if (++m_scan_count == 1) m_uevents.send("change", "/devices/ap", "ap", {"INITSCAN=done"}, {});
+  check_bindings_complete();
+}
+
+void ApBus::scan_adapter(unsigned apid) {
+  const CardConfig* cc = nullptr;
+  for (auto& c : m_host.cards)
+    if (c.id == apid) cc = &c;
+  ApCard* ac = card(apid);
+  // The adapter must be in the QCI configuration and answer TAPQ on some
+  // usage domain; otherwise its devices go away.
+  bool any_domain = false;
+  for (unsigned dom = 0; dom <= max_domain_id() && !any_domain; ++dom) any_domain = qci_aqm().test(dom);
+  if (!cc || apid > max_adapter_id() || !any_domain) {
+    if (ac) remove_card(apid);
+    return;
+  }
+  ApHwinfo hw{cc->hwinfo.value & TAPQ_CARD_HWINFO_MASK};
+  if (ac && (ac->hwinfo.at() != hw.at() || ac->hwinfo.fac() != hw.fac())) {
+    remove_card(apid);
+    ac = nullptr;
+  }
+  if (ac) {
+    ac->chkstop = cc->chkstop;
+    if (ac->config != cc->config) {
+      ac->config = cc->config;
+      send_uevent(*ac, "change", {fmt::format("CONFIG={}", ac->config ? 1 : 0)});
+    }
+  } else {
+    // ap_get_compatible_type(): types above CEX8 are mapped through QACT.
+    int comp = std::min(static_cast<int>(hw.at()), AP_DEVICE_TYPE_CEX8);
+    auto card = std::make_unique<ApCard>(*cc);
+    ac = card.get();
+    ac->bus = this;
+    ac->device_type = comp;
+    ac->hwinfo = hw;
+    ac->maxmsgsize = hw.max_msg_size();
+    ac->name = fmt::format("card{:02x}", apid);
+    ac->config = cc->config;
+    ac->chkstop = cc->chkstop;
+    m_cards.emplace(apid, std::move(card));
+    device_add(*ac, *m_root_dev_dir, ap_card_attrs());
+    bus_probe_device(*ac);
+  }
+  scan_domains(*ac);
+}
+
+void ApBus::scan_domains(ApCard& card) {
+  const CardConfig* cc = nullptr;
+  for (auto& c : m_host.cards)
+    if (c.id == card.id()) cc = &c;
+  for (unsigned dom = 0; dom < base::Bitmap256::BITS; ++dom) {
+    ApQueue* q = card.queue(dom);
+    if (dom > max_domain_id() || !qci_aqm().test(dom)) {
+      if (q) remove_queue(card, dom);
+      continue;
+    }
+    bool decfg = !cc->config, chkstop = cc->chkstop;
+    if (!q) {
+      auto nq = std::make_unique<ApQueue>(&card, dom);
+      q = nq.get();
+      q->bus = this;
+      q->device_type = card.device_type;
+      q->hwinfo = cc->hwinfo;
+      q->name = fmt::format("{:02x}.{:04x}", card.id(), dom);
+      q->config = !decfg;
+      q->chkstop = chkstop;
+      auto pos = std::lower_bound(card.queues.begin(), card.queues.end(), dom, [](auto& x, unsigned v) { return x->apqi < v; });
+      card.queues.insert(pos, std::move(nq));
+      device_add(*q, *card.dir, ap_queue_attrs());
+      bus_probe_device(*q);
+      continue;
+    }
+    bool live = q->dev_state > DevState::UNINITIATED;
+    if (chkstop && !q->chkstop) {
+      q->chkstop = true;
+      if (live) {
+        q->dev_state = DevState::ERROR;
+        q->last_err_rc = 4;  // AP_RESPONSE_CHECKSTOPPED
+        q->requestq_count = q->pendingq_count = 0;
+      }
+    } else if (!chkstop && q->chkstop) {
+      q->chkstop = false;
+      if (live) queue_init_state(*q);
+    }
+    if (decfg && q->config) {
+      q->config = false;
+      if (live) {
+        q->dev_state = DevState::ERROR;
+        q->last_err_rc = 3;  // AP_RESPONSE_DECONFIGURED
+      }
+      send_uevent(*q, "change", {"CONFIG=0"});
+      q->requestq_count = q->pendingq_count = 0;
+    } else if (!decfg && !q->config) {
+      q->config = true;
+      if (live) queue_init_state(*q);
+      send_uevent(*q, "change", {"CONFIG=1"});
+    }
+  }
+}
+
+// device_add(): directory, uevent file, attribute groups, bus links, ADD.
+void ApBus::device_add(ApDevice& dev, sysfs::Directory& parent, std::span<const sysfs::AttrOps> attrs) {
+  auto& dir = parent.add_dir(dev.name);
+  dev.dir = &dir;
+  dir.add_attr(ap_device_uevent_attr, &dev);
+  dir.add_attrs(attrs, &dev);
+  dir.add_link("subsystem", m_bus_dir->self());
+  m_devices_dir->add_link(dev.name, dir.self());
+  send_uevent(dev, "add");
+}
+
+void ApBus::device_del(ApDevice& dev) {
+  device_release_driver(dev);
+  m_devices_dir->remove(dev.name);
+  send_uevent(dev, "remove");
+  dev.dir->parent()->remove(dev.name);
+  dev.dir = nullptr;
+}
+
+void ApBus::remove_queue(ApCard& card, unsigned apqi) {
+  auto it = std::find_if(card.queues.begin(), card.queues.end(), [&](auto& q) { return q->apqi == apqi; });
+  device_del(**it);
+  card.queues.erase(it);
+}
+
+void ApBus::remove_card(unsigned apid) {
+  ApCard& c = *m_cards.at(apid);
+  while (!c.queues.empty()) remove_queue(c, c.queues.back()->apqi);
+  device_del(c);
+  m_cards.erase(apid);
+}
+
+// ------------------------------------------------------------- binding
+
+void ApBus::bus_probe_device(ApDevice& dev) {
+  if (!drivers_autoprobe || dev.driver) return;
+  for (auto& d : m_drivers)
+    if (d->matches(dev) && driver_probe_device(*d, dev)) return;
+}
+
+// really_probe(): links first, then the bus probe; undone on failure.
+Result<void> ApBus::driver_probe_device(ApDriver& drv, ApDevice& dev) {
+  if (dev.driver) return Errno{EBUSY};
+  dev.driver = &drv;
+  drv.dir->add_link(dev.name, dev.dir->self());
+  dev.dir->add_link("driver", drv.dir->self());
+  auto r = ap_device_probe(drv, dev);
+  if (!r) {
+    drv.dir->remove(dev.name);
+    dev.dir->remove("driver");
+    dev.driver = nullptr;
+    return r;
+  }
+  send_uevent(dev, "bind");
+  return base::ok();
+}
+
+// ap_device_probe(): queues go to default drivers only when the masks
+// reserve them, to other drivers only when they don't; an override names
+// the one driver allowed.
+Result<void> ApBus::ap_device_probe(ApDriver& drv, ApDevice& dev) {
+  if (!dev.is_card) {
+    auto& q = static_cast<ApQueue&>(dev);
+    if (!q.driver_override.empty()) {
+      if (q.driver_override != drv.name()) return Errno{ENODEV};
+    } else if (apqn_owned_by_def_drv(q.apid(), q.apqi) != drv.is_default()) {
+      return Errno{ENODEV};
+    }
+    m_bindings_were_complete = false;  // reinit_completion()
+  }
+  return drv.probe(dev);
+}
+
+// __device_release_driver() + ap_device_remove().
+void ApBus::device_release_driver(ApDevice& dev) {
+  ApDriver* drv = dev.driver;
+  if (!drv) return;
+  drv->dir->remove(dev.name);
+  dev.dir->remove("driver");
+  if (!dev.is_card) {
+    auto& q = static_cast<ApQueue&>(dev);
+    q.dev_state = DevState::SHUTDOWN;  // ap_queue_prepare_remove()
+    q.requestq_count = q.pendingq_count = 0;
+  }
+  drv->remove(dev);
+  if (!dev.is_card) {
+    auto& q = static_cast<ApQueue&>(dev);
+    q.irq_enabled = false;  // ap_queue_remove(): ZAPQ
+    q.dev_state = DevState::UNINITIATED;
+  }
+  dev.driver = nullptr;
+  send_uevent(dev, "unbind");
+}
+
+Result<void> ApBus::bind(ApDriver& drv, std::string_view devname) {
+  ApDevice* dev = find_device(devname);
+  if (!dev || !drv.matches(*dev)) return Errno{ENODEV};
+  SIM_TRY_VOID(driver_probe_device(drv, *dev));
+  return base::ok();
+}
+
+Result<void> ApBus::unbind(ApDriver& drv, std::string_view devname) {
+  ApDevice* dev = find_device(devname);
+  if (!dev || dev->driver != &drv) return Errno{ENODEV};
+  device_release_driver(*dev);
+  return base::ok();
+}
+
+Result<void> ApBus::drivers_probe(std::string_view devname) {
+  ApDevice* dev = find_device(devname);
+  if (!dev) return Errno{ENODEV};
+  if (!dev->driver)
+    for (auto& d : m_drivers)
+      if (d->matches(*dev) && driver_probe_device(*d, *dev)) break;
+  return base::ok();
+}
+
+bool ApBus::apqn_owned_by_def_drv(unsigned apid, unsigned apqi) const {
+  if (m_driver_override_ctr) {
+    ApQueue* q = queue(apid, apqi);
+    if (q && !q->driver_override.empty()) return q->driver && q->driver->is_default();
+  }
+  return m_apmask.test(apid) && m_aqmask.test(apqi);
+}
+
+// ap_bus_revise_bindings(): reprobe every queue whose driver no longer fits.
+void ApBus::revise_bindings() {
+  for (auto& [id, c] : m_cards) {
+    for (auto& q : c->queues) {
+      bool fits;
+      if (!q->driver_override.empty())
+        fits = q->driver && q->driver->name() == q->driver_override;
+      else
+        fits = q->driver && q->driver->is_default() == (m_apmask.test(q->apid()) && m_aqmask.test(q->apqi));
+      if (fits) continue;
+      device_release_driver(*q);
+      bus_probe_device(*q);
+    }
+  }
+}
+
+std::pair<unsigned, unsigned> ApBus::bindings() const {
+  unsigned bound = 0, total = 0;
+  for_each_queue([&](const ApQueue& q) {
+    ++total;
+    bound += q.driver != nullptr;
+  });
+  return {bound, total};
+}
+
+void ApBus::check_bindings_complete() {
+  if (m_scan_count < 1 || m_bindings_were_complete) return;
+  auto [bound, total] = bindings();
+  if (bound != total) return;
+  m_bindings_were_complete = true;
+  ++m_bindings_complete_count;
+  m_uevents.send("change", "/devices/ap", "ap",
+                 {"BINDINGS=complete", fmt::format("COMPLETECOUNT={}", m_bindings_complete_count)}, {});
+}
+
+// ---------------------------------------------------------- masks, params
+
+Result<void> ApBus::mask_commit(Bitmap256& mask, const Bitmap256& newmask, bool adapters) {
+  if (m_driver_override_ctr) return Errno{EINVAL};
+  if (newmask == mask) return base::ok();
+  Bitmap256 reserved = newmask.andnot(mask);
+  if (reserved.any()) {
+    for (auto& d : m_drivers) {
+      auto r = adapters ? d->in_use(reserved, Bitmap256::all()) : d->in_use(Bitmap256::all(), reserved);
+      if (!r) return Errno{EBUSY};
+    }
+  }
+  mask = newmask;
+  revise_bindings();
+  m_uevents.send("change", "/devices/ap", "ap", {fmt::format("{}=0x{}\n", adapters ? "APMASK" : "AQMASK", mask.hex())}, {});
+  return base::ok();
+}
+
+Result<void> ApBus::apmask_commit(const Bitmap256& newapm) { return mask_commit(m_apmask, newapm, true); }
+Result<void> ApBus::aqmask_commit(const Bitmap256& newaqm) { return mask_commit(m_aqmask, newaqm, false); }
+
+Result<void> ApBus::set_driver_override(ApQueue& q, std::string_view buf) {
+  if (apmask_aqmask_in_use()) return Errno{EINVAL};
+  // driver_set_override(): one character less than a page fits the show.
+  if (buf.size() >= sysfs::PAGE_SIZE - 1) return Errno{EINVAL};
+  buf = base::c_str(buf);
+  bool had = !q.driver_override.empty();
+  q.driver_override = std::string(buf.substr(0, buf.find('\n')));
+  if (had && q.driver_override.empty()) --m_driver_override_ctr;
+  if (!had && !q.driver_override.empty()) ++m_driver_override_ctr;
+  return base::ok();
+}
+
+Result<void> ApBus::set_ap_domain(int domain) {
+  if (domain < 0 || static_cast<unsigned>(domain) > max_domain_id() || !m_aqmask.test(static_cast<unsigned>(domain)))
+    return Errno{EINVAL};
+  m_ap_domain = domain;
+  return base::ok();
+}
+
+// ------------------------------------------------------ cards and queues
+
+Result<void> ApBus::card_set_config(ApCard& card, bool config) {
+  for (auto& c : m_host.cards)
+    if (c.id == card.id()) c.config = config;  // SCLP (de)configure
+  card.config = config;
+  send_uevent(card, "change", {fmt::format("CONFIG={}", config ? 1 : 0)});
+  scan();
+  return base::ok();
+}
+
+void ApBus::run_queue_sm(ApQueue& q) {
+  // ap_sm_event() runs only for initiated, configured, running queues. The
+  // reset (RAPQ, TAPQ until done, AQIC) completes at once in the simulator.
+  if (q.dev_state <= DevState::UNINITIATED || !q.config || q.chkstop) return;
+  q.requestq_count = q.pendingq_count = 0;
+  q.irq_enabled = m_host.interrupts;
+  q.reset_rc = 0;
+  q.sm_state = SmState::IDLE;
+}
+
+void ApBus::queue_init_state(ApQueue& q) {
+  q.dev_state = DevState::OPERATING;
+  q.sm_state = SmState::RESET_START;
+  run_queue_sm(q);
+}
+
+void ApBus::queue_reset(ApQueue& q) {
+  q.requestq_count = q.pendingq_count = 0;  // __ap_flush_queue()
+  q.sm_state = SmState::RESET_START;
+  run_queue_sm(q);
+}
+
+}  // namespace ap

@@ -1,0 +1,227 @@
+#include "apbus/host_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "base/kstrto.h"
+
+namespace ap {
+
+using base::Bitmap256;
+using base::Errno;
+using base::Result;
+using nlohmann::json;
+
+const char* const DEFAULT_HOST_JSON = R"({
+  "ap": {
+    "max_adapter_id": 255,
+    "max_domain_id": 255,
+    "usage_domains": [4, 71, 171, 255],
+    "control_domains": [4, 71, 171, 255],
+    "cards": [{"id": 5, "type": "CEX5C"}, {"id": 6, "type": "CEX5A"}]
+  }
+})";
+
+Bitmap256 HostConfig::adapters() const {
+  Bitmap256 apm;
+  for (auto& c : cards) apm.set(c.id);
+  return apm;
+}
+
+namespace {
+
+// Thrown inside the parser only; turned into one error line at the edge.
+struct BadKey {
+  std::string msg;
+};
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) { throw BadKey{key + ": " + why}; }
+
+void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
+  if (!obj.is_object()) fail(where, "must be an object");
+  for (auto& [k, v] : obj.items()) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
+      fail(where.empty() ? k : where + "." + k, "unknown key");
+  }
+}
+
+unsigned get_uint(const json& v, const std::string& key, unsigned max) {
+  if (!v.is_number_integer()) fail(key, "must be an integer");
+  auto n = v.get<int64_t>();
+  if (n < 0 || n > static_cast<int64_t>(max)) fail(key, fmt::format("{} is out of range 0..{}", n, max));
+  return static_cast<unsigned>(n);
+}
+
+bool get_bool(const json& v, const std::string& key) {
+  if (!v.is_boolean()) fail(key, "must be true or false");
+  return v.get<bool>();
+}
+
+Bitmap256 get_id_list(const json& v, const std::string& key, unsigned max) {
+  if (!v.is_array()) fail(key, "must be a list of numbers");
+  Bitmap256 map;
+  for (size_t i = 0; i < v.size(); ++i) {
+    unsigned id = get_uint(v[i], fmt::format("{}[{}]", key, i), max);
+    if (map.test(id)) fail(key, fmt::format("{} is listed twice", id));
+    map.set(id);
+  }
+  return map;
+}
+
+// ap.apmask= / ap.aqmask= take the bus attribute grammar, starting from zero.
+Bitmap256 get_mask(const json& v, const std::string& key) {
+  if (!v.is_string()) fail(key, "must be a mask string such as \"0xffff\" or \"+0-15,-7\"");
+  auto m = base::parse_bitmap_str(v.get<std::string>(), Bitmap256());
+  if (!m) fail(key, fmt::format("\"{}\" is not a valid mask", v.get<std::string>()));
+  return *m;
+}
+
+QciFlags get_features(const json& v, const std::string& key) {
+  if (!v.is_array()) fail(key, "must be a list of APSC, APXA, QACT, RC8A, APSB");
+  QciFlags f{false, false, false, false, false};
+  for (auto& e : v) {
+    std::string s = e.is_string() ? e.get<std::string>() : e.dump();
+    if (s == "APSC") f.apsc = true;
+    else if (s == "APXA") f.apxa = true;
+    else if (s == "QACT") f.qact = true;
+    else if (s == "RC8A") f.rc8a = true;
+    else if (s == "APSB") f.apsb = true;
+    else fail(key, fmt::format("unknown facility {} (known: APSC APXA QACT RC8A APSB)", s));
+  }
+  return f;
+}
+
+CardConfig get_card(const json& c, const std::string& where, const HostConfig& host) {
+  only_keys(c, where, {"id", "type", "raw_hwtype", "functions", "depth", "max_msg_size", "config", "chkstop", "serialnr"});
+  CardConfig card;
+  if (!c.contains("id")) fail(where + ".id", "is missing");
+  card.id = get_uint(c["id"], where + ".id", host.max_adapter_id);
+  if (!c.contains("type")) fail(where + ".type", "is missing");
+  if (!c["type"].is_string()) fail(where + ".type", "must be a string such as \"CEX5C\"");
+  card.type = c["type"].get<std::string>();
+  const std::string& t = card.type;
+  if (t.size() != 5 || t.compare(0, 3, "CEX") != 0 || t[3] < '4' || t[3] > '8' || std::string_view("ACP").find(t[4]) == std::string_view::npos)
+    fail(where + ".type", fmt::format("\"{}\" is not CEX4..CEX8 followed by A, C or P", t));
+  unsigned gen = static_cast<unsigned>(t[3] - '0');
+  card.mode = t[4] == 'A' ? CardMode::Accel : t[4] == 'C' ? CardMode::CCA : CardMode::EP11;
+  card.raw_type = AP_DEVICE_TYPE_CEX4 + (gen - 4);
+  if (c.contains("raw_hwtype")) {
+    card.raw_type = get_uint(c["raw_hwtype"], where + ".raw_hwtype", 255);
+    if (card.raw_type < static_cast<unsigned>(AP_DEVICE_TYPE_CEX4))
+      fail(where + ".raw_hwtype", fmt::format("{} is below 10 (CEX4): not supported by the AP bus", card.raw_type));
+  }
+  // Facility word: APSC, APXA as the LPAR has it, and the mode bits.
+  uint64_t fac = ApHwinfo::APSC | (host.qci.apxa ? ApHwinfo::APXA : 0);
+  switch (card.mode) {
+    case CardMode::Accel: fac |= ApHwinfo::MEX4K | ApHwinfo::CRT4K | ApHwinfo::ACCEL; break;
+    case CardMode::CCA: fac |= ApHwinfo::CCA; break;
+    case CardMode::EP11: fac |= ApHwinfo::EP11; break;
+  }
+  if (gen == 8) fac |= ApHwinfo::SLCF | ApHwinfo::CLASS_FULL;
+  if (c.contains("functions")) {
+    const json& f = c["functions"];
+    uint64_t v = 0;
+    if (f.is_string()) {
+      auto r = base::kstrtoul(f.get<std::string>());
+      if (!r || *r > 0xffffffffULL) fail(where + ".functions", "must be a 32-bit number such as \"0x92000000\"");
+      v = *r;
+    } else {
+      v = get_uint(f, where + ".functions", 0xffffffffU);
+    }
+    fac = v << 32;
+    uint64_t modes = fac & (ApHwinfo::CCA | ApHwinfo::ACCEL | ApHwinfo::EP11);
+    uint64_t want = card.mode == CardMode::Accel ? ApHwinfo::ACCEL : card.mode == CardMode::CCA ? ApHwinfo::CCA : ApHwinfo::EP11;
+    if (modes != want)
+      fail(where + ".functions", fmt::format("0x{:08X} does not have exactly the mode bit of type {}", v, t));
+  }
+  unsigned depth = c.contains("depth") ? get_uint(c["depth"], where + ".depth", 15) : 7;
+  unsigned ml = 0;
+  if (c.contains("max_msg_size")) {
+    unsigned size = get_uint(c["max_msg_size"], where + ".max_msg_size", 15 * 4096);
+    if (size == AP_DEFAULT_MAX_MSG_SIZE) ml = 0;
+    else if (size % 4096 == 0 && size >= 4 * 4096) ml = size / 4096;
+    else fail(where + ".max_msg_size", fmt::format("{} is neither 12288 nor a multiple of 4096 from 16384 to 61440", size));
+  }
+  card.hwinfo.value = fac | ApHwinfo::make_apinfo(card.raw_type, host.max_domain_id, ml, depth);
+  if (c.contains("config")) card.config = get_bool(c["config"], where + ".config");
+  if (c.contains("chkstop")) card.chkstop = get_bool(c["chkstop"], where + ".chkstop");
+  // A working CCA or EP11 adapter reports a serial number; make one up.
+  if (card.mode == CardMode::CCA) card.serialnr = fmt::format("SIM{:05X}", card.id);
+  if (card.mode == CardMode::EP11) card.serialnr = fmt::format("SIM{:013X}", card.id);
+  if (c.contains("serialnr")) {
+    if (!c["serialnr"].is_string() || c["serialnr"].get<std::string>().size() > 16)
+      fail(where + ".serialnr", "must be a string of at most 16 characters");
+    card.serialnr = c["serialnr"].get<std::string>();
+  }
+  return card;
+}
+
+HostConfig parse(const json& doc) {
+  only_keys(doc, "", {"ap"});
+  if (!doc.contains("ap")) fail("ap", "is missing");
+  const json& a = doc["ap"];
+  only_keys(a, "ap", {"max_adapter_id", "max_domain_id", "usage_domains", "control_domains", "apmask", "aqmask",
+                      "domain", "features", "interrupts", "cards"});
+  HostConfig host;
+  if (a.contains("features")) host.qci = get_features(a["features"], "ap.features");
+  if (a.contains("max_adapter_id")) host.max_adapter_id = get_uint(a["max_adapter_id"], "ap.max_adapter_id", 255);
+  if (a.contains("max_domain_id")) host.max_domain_id = get_uint(a["max_domain_id"], "ap.max_domain_id", 255);
+  if (a.contains("usage_domains")) host.usage_domains = get_id_list(a["usage_domains"], "ap.usage_domains", host.max_domain_id);
+  if (a.contains("control_domains")) host.control_domains = get_id_list(a["control_domains"], "ap.control_domains", host.max_domain_id);
+  if (a.contains("apmask")) host.apmask = get_mask(a["apmask"], "ap.apmask");
+  if (a.contains("aqmask")) host.aqmask = get_mask(a["aqmask"], "ap.aqmask");
+  if (a.contains("domain")) host.domain = static_cast<int>(get_uint(a["domain"], "ap.domain", host.max_domain_id));
+  if (a.contains("interrupts")) host.interrupts = get_bool(a["interrupts"], "ap.interrupts");
+  if (a.contains("cards")) {
+    if (!a["cards"].is_array()) fail("ap.cards", "must be a list of cards");
+    std::set<unsigned> seen;
+    for (size_t i = 0; i < a["cards"].size(); ++i) {
+      std::string where = fmt::format("ap.cards[{}]", i);
+      CardConfig card = get_card(a["cards"][i], where, host);
+      if (!seen.insert(card.id).second) fail(where + ".id", fmt::format("adapter {} is listed twice", card.id));
+      host.cards.push_back(std::move(card));
+    }
+    std::sort(host.cards.begin(), host.cards.end(), [](auto& x, auto& y) { return x.id < y.id; });
+  }
+  return host;
+}
+
+}  // namespace
+
+Result<HostConfig> parse_host_config(std::string_view json_text, std::string& error) {
+  try {
+    return parse(json::parse(json_text));
+  } catch (const BadKey& e) {
+    error = e.msg;
+  } catch (const json::parse_error& e) {
+    error = std::string("not valid JSON: ") + e.what();
+  } catch (const json::exception& e) {
+    error = e.what();
+  }
+  return Errno{EINVAL};
+}
+
+Result<HostConfig> load_host_file(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = fmt::format("cannot read host file {}", path);
+    return Errno{ENOENT};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto host = parse_host_config(ss.str(), error);
+  if (!host) error = fmt::format("host file {}: {}", path, error);
+  return host;
+}
+
+HostConfig default_host() {
+  std::string error;
+  return *parse_host_config(DEFAULT_HOST_JSON, error);
+}
+
+}  // namespace ap

@@ -1,0 +1,36 @@
+// System: one simulated s390 host: its sysfs tree, kernel log, uevents, AP
+// bus with its drivers, all behind one coarse model lock.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "apbus/ap_bus.h"
+#include "apbus/host_config.h"
+#include "base/klog.h"
+#include "sysfs-fs/tree/tree.h"
+#include "sysfs-fs/tree/uevent.h"
+
+namespace mdevsim {
+
+class System {
+ public:
+  // Boots: registers the AP drivers (cex4card, cex4queue, vfio_ap) and runs
+  // the first AP bus scan.
+  explicit System(ap::HostConfig host);
+
+  std::mutex& lock() { return m_lock; }
+  sysfs::Tree& tree() { return m_tree; }
+  base::KernelLog& klog() { return m_klog; }
+  sysfs::UeventLog& uevents() { return m_uevents; }
+  ap::ApBus& ap_bus() { return *m_ap_bus; }
+
+ private:
+  std::mutex m_lock;
+  sysfs::Tree m_tree;
+  base::KernelLog m_klog;
+  sysfs::UeventLog m_uevents;
+  std::unique_ptr<ap::ApBus> m_ap_bus;
+};
+
+}  // namespace mdevsim

@@ -1,0 +1,60 @@
+// FuseServer: serves a sysfs::Tree through the libfuse3 low-level API, the
+// way kernfs serves sysfs. The only code that includes a FUSE header.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sysfs-fs/tree/tree.h"
+
+struct fuse_session;
+
+namespace sysfs {
+
+class FuseServer {
+ public:
+  // `model_lock` guards the tree and everything its callbacks touch.
+  FuseServer(Tree& tree, std::mutex& model_lock);
+  ~FuseServer();
+  FuseServer(const FuseServer&) = delete;
+  FuseServer& operator=(const FuseServer&) = delete;
+
+  // Creates the session and mounts it. On failure `error` is one line.
+  // With `handle_signals`, SIGINT/SIGTERM/SIGHUP end the loop.
+  bool mount(const std::string& mountpoint, std::string& error, bool handle_signals);
+  // Serves requests on several threads until unmounted or exit() is called.
+  void loop();
+  // Asks the loop to end; unmount() detaches the mount.
+  void exit();
+  void unmount();
+
+  // Runs a mutation of the model under the lock, then drops the kernel's
+  // cached entries of what it removed, so no client sees a stale entry.
+  template <typename F>
+  auto mutate(F&& f) {
+    std::unique_lock lock(m_model_lock);
+    auto result = f();
+    auto inval = take_invalidations();
+    lock.unlock();
+    send_invalidations(inval);
+    return result;
+  }
+
+  // Implementation detail of the C callbacks.
+  struct Impl;
+
+ private:
+  struct Inval {
+    uint64_t parent;
+    std::string name;
+  };
+  std::vector<Inval> take_invalidations();  // under the model lock
+  void send_invalidations(const std::vector<Inval>& inval);
+
+  std::unique_ptr<Impl> m_impl;
+  std::mutex& m_model_lock;
+};
+
+}  // namespace sysfs
