@@ -16,6 +16,8 @@ int digit_value(char c) {
 bool is_xdigit(char c) { return digit_value(c) < 16; }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 char at(std::string_view s, size_t i) { return i < s.size() ? s[i] : '\0'; }
+// The kernel's isspace() (lib/ctype.c): \t \n \v \f \r, ' ' and Latin-1 NBSP 0xA0.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == '\xa0'; }
 
 // _parse_integer_fixup_radix(): base 0 picks 16 for "0x<xdigit>", 8 for a
 // leading '0', else 10; a "0x" prefix is skipped when the base is 16.
@@ -109,7 +111,7 @@ Result<bool> kstrtobool(std::string_view s) {
 Result<int> sscanf_int(std::string_view s, unsigned base) {
   s = c_str(s);
   size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) ++i;
+  while (i < s.size() && is_space(s[i])) ++i;
   s.remove_prefix(i);
   bool neg = at(s, 0) == '-';
   char first = at(s, neg ? 1 : 0);

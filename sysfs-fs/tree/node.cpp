@@ -52,8 +52,11 @@ std::string Symlink::target_path() const {
   };
   auto from = chain(parent());
   auto to = chain(target.get());
+  // The base is searched among the target's *strict* ancestors, as the
+  // kernel starts from target->parent: a link to its own directory or to an
+  // ancestor goes up past it and names it ("device -> ../../../<parent>").
   size_t common = 0;
-  while (common < from.size() && common < to.size() && from[common] == to[common]) ++common;
+  while (common < from.size() && common + 1 < to.size() && from[common] == to[common]) ++common;
   std::string p;
   for (size_t i = common; i < from.size(); ++i) p += "../";
   for (size_t i = common; i < to.size(); ++i) {

@@ -59,6 +59,9 @@ Result<std::shared_ptr<Node>> Tree::lookup(std::string_view path, bool follow_la
     bool last = rest.find_first_not_of('/') == std::string::npos;
     if (next->kind() == Kind::Link && (!last || follow_last)) {
       if (++links > 40) return Errno{ELOOP};
+      // A link whose target is gone resolves to nothing.
+      auto target = static_cast<Symlink&>(*next).target();
+      if (!target || target->removed()) return Errno{ENOENT};
       // Continue from the link's directory with its relative target.
       rest = static_cast<Symlink&>(*next).target_path() + rest;
       continue;

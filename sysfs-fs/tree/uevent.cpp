@@ -16,8 +16,9 @@ std::string Uevent::text() const {
 
 void UeventLog::send(std::string_view action, std::string devpath, std::string subsystem, std::vector<std::string> extra,
                      const std::vector<std::string>& kset_vars) {
-  for (auto& v : kset_vars)
-    if (!(action == "unbind" && v.starts_with("MODALIAS="))) extra.push_back(v);
+  extra.insert(extra.end(), kset_vars.begin(), kset_vars.end());
+  // zap_modalias_env() drops every MODALIAS= variable, the caller's included.
+  if (action == "unbind") std::erase_if(extra, [](const std::string& v) { return v.starts_with("MODALIAS="); });
   m_events.push_back({++m_seqnum, std::string(action), std::move(devpath), std::move(subsystem), std::move(extra)});
   if (m_events.size() > CAPACITY) m_events.pop_front();
 }
@@ -33,10 +34,17 @@ bool is_uuid(std::string_view s) {
   return true;
 }
 
+// The kernel's isalnum() (lib/ctype.c): ASCII letters and digits plus the
+// Latin-1 letters 0xC0..0xFF except 0xD7 and 0xF7.
+bool kernel_isalnum(unsigned char c) {
+  if (c >= 0xC0) return c != 0xD7 && c != 0xF7;
+  return c < 0x80 && std::isalnum(c);
+}
+
 bool alnum(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+    if (!kernel_isalnum(static_cast<unsigned char>(c))) return false;
   return true;
 }
 

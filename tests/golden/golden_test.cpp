@@ -1,0 +1,181 @@
+// Runs every testdata/golden/*.txt transcript twice: in-process through the
+// sysfs tree, and through a real FUSE mount with plain system calls.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "tests/golden/transcript.h"
+#include "tests/support/mounted.h"
+
+namespace {
+
+using mdevsim::System;
+using mdevsim::testing::Mounted;
+
+struct Outcome {
+  std::string text;
+  int err = 0;
+};
+
+// The operations a transcript uses, implemented by both paths.
+class Client {
+ public:
+  virtual ~Client() = default;
+  virtual long write(const std::string& path, const std::string& data) = 0;  // count or -errno
+  virtual Outcome read(const std::string& path) = 0;
+  virtual Outcome readlink(const std::string& path) = 0;
+  virtual Outcome ls(const std::string& path) = 0;  // names sorted, space separated
+  virtual System& sys() = 0;
+};
+
+std::string join_sorted(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  std::string s;
+  for (auto& n : names) s += (s.empty() ? "" : " ") + n;
+  return s;
+}
+
+class InProcess final : public Client {
+ public:
+  explicit InProcess(ap::HostConfig host) : m_sys(std::move(host)) {}
+  long write(const std::string& path, const std::string& data) override {
+    std::lock_guard g(m_sys.lock());
+    auto r = m_sys.tree().write(path, data);
+    return r ? static_cast<long>(*r) : -r.error().code;
+  }
+  Outcome read(const std::string& path) override {
+    std::lock_guard g(m_sys.lock());
+    auto r = m_sys.tree().read(path);
+    return r ? Outcome{*r, 0} : Outcome{"", r.error().code};
+  }
+  Outcome readlink(const std::string& path) override {
+    std::lock_guard g(m_sys.lock());
+    auto r = m_sys.tree().readlink(path);
+    return r ? Outcome{*r, 0} : Outcome{"", r.error().code};
+  }
+  Outcome ls(const std::string& path) override {
+    std::lock_guard g(m_sys.lock());
+    auto r = m_sys.tree().list(path);
+    return r ? Outcome{join_sorted(*r), 0} : Outcome{"", r.error().code};
+  }
+  System& sys() override { return m_sys; }
+
+ private:
+  System m_sys;
+};
+
+class ThroughMount final : public Client {
+ public:
+  explicit ThroughMount(ap::HostConfig host) : m_mount(std::move(host)) {}
+  long write(const std::string& path, const std::string& data) override {
+    return mdevsim::testing::write_file(m_mount.path(path), data);
+  }
+  Outcome read(const std::string& path) override {
+    Outcome o;
+    o.text = mdevsim::testing::read_file(m_mount.path(path), o.err);
+    return o;
+  }
+  Outcome readlink(const std::string& path) override {
+    char buf[4096];
+    ssize_t n = ::readlink(m_mount.path(path).c_str(), buf, sizeof buf);
+    if (n < 0) return {"", errno};
+    return {std::string(buf, static_cast<size_t>(n)), 0};
+  }
+  Outcome ls(const std::string& path) override {
+    DIR* d = opendir(m_mount.path(path).c_str());
+    if (!d) return {"", errno};
+    std::vector<std::string> names;
+    while (dirent* e = readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.emplace_back(e->d_name);
+    closedir(d);
+    return {join_sorted(names), 0};
+  }
+  System& sys() override { return m_mount.sys(); }
+
+ private:
+  Mounted m_mount;
+};
+
+std::string source_dir() { return MDEVSIM_SOURCE_DIR; }
+
+std::vector<std::string> transcripts() {
+  std::vector<std::string> files;
+  for (auto& e : std::filesystem::directory_iterator(source_dir() + "/testdata/golden"))
+    if (e.path().extension() == ".txt") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+ap::HostConfig host_for(const golden::Transcript& t) {
+  if (t.host.empty()) return ap::default_host();
+  std::string error;
+  auto host = ap::load_host_file(source_dir() + "/testdata/hosts/" + t.host + ".json", error);
+  if (!host) throw std::runtime_error(error);
+  return std::move(*host);
+}
+
+void run(Client& c, const golden::Transcript& t) {
+  for (const auto& st : t.steps) {
+    SCOPED_TRACE(fmt::format("{}.txt:{}: {} {}", t.name, st.line, st.op, st.path));
+    Outcome got;
+    if (st.op == "write") {
+      long n = c.write(st.path, st.data);
+      got = n < 0 ? Outcome{"", static_cast<int>(-n)} : Outcome{n == static_cast<long>(st.data.size()) ? "ok" : fmt::format("ok {}", n), 0};
+    } else if (st.op == "read") {
+      got = c.read(st.path);
+    } else if (st.op == "readlink") {
+      got = c.readlink(st.path);
+    } else if (st.op == "ls") {
+      got = c.ls(st.path);
+    } else if (st.op == "missing") {
+      Outcome o = c.read(st.path);
+      Outcome l = c.ls(st.path);
+      Outcome rl = c.readlink(st.path);
+      EXPECT_TRUE(o.err == ENOENT && l.err == ENOENT && rl.err == ENOENT) << st.path << " exists";
+      continue;
+    } else {
+      std::lock_guard g(c.sys().lock());
+      if (st.op == "dmesg") {
+        auto& lines = c.sys().klog().lines();
+        got.text = lines.empty() ? "" : lines.back().text;
+      } else {
+        auto& ev = c.sys().uevents().events();
+        got.text = ev.empty() ? "" : ev.back().text();
+      }
+    }
+    std::string shown = got.err ? golden::errno_name(got.err) : (st.expect_text ? golden::quote(got.text) : got.text);
+    std::string want = st.expect_text ? golden::quote(st.expect) : st.expect;
+    EXPECT_EQ(shown, want);
+  }
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, InProcess) {
+  auto t = golden::parse_transcript(GetParam());
+  InProcess c(host_for(t));
+  run(c, t);
+}
+
+TEST_P(Golden, ThroughMount) {
+  if (!mdevsim::testing::can_mount()) {
+    if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here (MDEVSIM_SKIP_FUSE)";
+    FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";
+  }
+  auto t = golden::parse_transcript(GetParam());
+  ThroughMount c(host_for(t));
+  run(c, t);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transcripts, Golden, ::testing::ValuesIn(transcripts()),
+                         [](const auto& info) { return std::filesystem::path(info.param).stem().string(); });
+
+}  // namespace

@@ -1,0 +1,41 @@
+// A simulator served through a real FUSE mount on a temporary directory,
+// by server threads of the test process itself.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "apbus/host_config.h"
+#include "cli/system.h"
+#include "sysfs-fs/fuse/fuse_server.h"
+
+namespace mdevsim::testing {
+
+// True when this process may mount FUSE file systems (root and /dev/fuse).
+bool can_mount();
+
+class Mounted {
+ public:
+  explicit Mounted(ap::HostConfig host = ap::default_host());
+  ~Mounted();
+  // The mount point joined with a path relative to the simulated /sys.
+  std::string path(std::string_view rel = "") const;
+  System& sys() { return m_sys; }
+  sysfs::FuseServer& server() { return m_server; }
+
+ private:
+  std::string m_dir;
+  System m_sys;
+  sysfs::FuseServer m_server;
+  std::thread m_loop;
+};
+
+// Reads a whole file with open/read/close; errno in `err` on failure.
+std::string read_file(const std::string& path, int& err);
+// One open(O_WRONLY|O_TRUNC) and one write(); returns the write's result
+// or -errno.
+long write_file(const std::string& path, std::string_view data);
+
+}  // namespace mdevsim::testing
