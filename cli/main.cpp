@@ -25,12 +25,19 @@ int main(int argc, char** argv) {
   exec->prefix_command();  // everything after the options (and an optional --) is COMMAND
   exec->footer("Usage: mdevsim exec [--host FILE] -- COMMAND [ARGS...]");
 
+  // Everything after "--" is the command of `exec`, untouched by the parser.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      argc = i;
+      break;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   if (mount->parsed()) return mdevsim::cmd_mount(host_file, mountpoint, foreground);
   if (umount->parsed()) return mdevsim::cmd_umount(mountpoint);
   if (exec->parsed()) {
-    command = exec->remaining();
-    if (!command.empty() && command.front() == "--") command.erase(command.begin());
+    if (command.empty()) command = exec->remaining();
     return mdevsim::cmd_exec(host_file, command);
   }
   return 1;

@@ -210,6 +210,17 @@ bool private_mdevctl_dir(std::string& error) {
   return true;
 }
 
+// libudev insists that /sys is a sysfs (f_type); the preload library next
+// to the binary makes the mount report SYSFS_MAGIC.
+void preload_sysfs_magic() {
+  std::error_code ec;
+  auto lib = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "libmdevsim-preload.so";
+  if (ec || !std::filesystem::exists(lib)) return;
+  const char* old = getenv("LD_PRELOAD");
+  std::string v = lib.string() + (old && *old ? std::string(":") + old : "");
+  setenv("LD_PRELOAD", v.c_str(), 1);
+}
+
 }  // namespace
 
 int cmd_exec(const std::string& host_file, const std::vector<std::string>& command) {
@@ -237,6 +248,7 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   if (pid == 0) {
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
+    preload_sysfs_magic();
     std::vector<char*> argv;
     for (auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

@@ -77,8 +77,9 @@ struct FuseServer::Impl {
     return it == inodes.end() ? nullptr : it->second.node;
   }
 
-  static struct stat stat_of(const Node& n) {
+  struct stat stat_of(const Node& n) const {
     struct stat st{};
+    st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = tree.boot_time();
     st.st_ino = n.ino();
     st.st_mode = type_bits(n) | n.mode();
     st.st_uid = 0;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <ctime>
+
 namespace sysfs {
 
 Result<void> open_permission(const Node& node, bool read, bool write, Cred cred) {
@@ -28,7 +30,7 @@ Result<void> access_permission(const Node& node, int mask, Cred cred) {
   return base::ok();
 }
 
-Tree::Tree() : m_root(std::make_shared<Directory>(*this, alloc_ino(), std::string())) {}
+Tree::Tree() : m_boot_time(time(nullptr)), m_root(std::make_shared<Directory>(*this, alloc_ino(), std::string())) {}
 
 void Tree::note_removal(const Directory& parent, const Node& child) {
   m_removals.push_back({parent.ino(), child.ino(), std::string(child.name())});

@@ -34,6 +34,8 @@ class Tree {
   Tree& operator=(const Tree&) = delete;
 
   Directory& root() const { return *m_root; }
+  // Every node's timestamps: the simulated kernel's boot.
+  int64_t boot_time() const { return m_boot_time; }
   const std::shared_ptr<Directory>& root_ptr() const { return m_root; }
   uint64_t alloc_ino() { return m_next_ino++; }
 
@@ -56,6 +58,7 @@ class Tree {
 
  private:
   uint64_t m_next_ino = 1;  // the root is FUSE_ROOT_ID
+  int64_t m_boot_time;
   std::shared_ptr<Directory> m_root;
   std::vector<Removal> m_removals;
 };
