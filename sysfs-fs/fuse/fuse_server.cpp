@@ -164,7 +164,7 @@ struct FuseServer::Impl {
     std::lock_guard g(s.lock);
     auto n = s.node(ino);
     if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
-    struct stat st = stat_of(*n);
+    struct stat st = s.stat_of(*n);
     fuse_reply_attr(req, &st, n->kind() == Kind::Dir ? 0.0 : ENTRY_TIMEOUT);
   }
 
@@ -188,7 +188,7 @@ struct FuseServer::Impl {
       if (c.uid != 0) return (void)fuse_reply_err(req, EPERM);
       if (n->kind() != Kind::Link) n->set_mode(static_cast<uint16_t>(attr->st_mode & 07777));
     }
-    struct stat st = stat_of(*n);
+    struct stat st = s.stat_of(*n);
     fuse_reply_attr(req, &st, n->kind() == Kind::Dir ? 0.0 : ENTRY_TIMEOUT);
   }
 
