@@ -43,7 +43,7 @@ struct BadKey {
 [[noreturn]] void fail(const std::string& key, const std::string& why) { throw BadKey{key + ": " + why}; }
 
 void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  if (!obj.is_object()) fail(where, "must be an object");
+  if (!obj.is_object()) fail(where.empty() ? "(top level)" : where, "must be an object");
   for (auto& [k, v] : obj.items()) {
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
       fail(where.empty() ? k : where + "." + k, "unknown key");
@@ -199,7 +199,8 @@ Result<HostConfig> parse_host_config(std::string_view json_text, std::string& er
   } catch (const BadKey& e) {
     error = e.msg;
   } catch (const json::parse_error& e) {
-    error = std::string("not valid JSON: ") + e.what();
+    std::string what = e.what();  // "[json.exception.parse_error.101] parse error at ..."
+    error = "not valid JSON: " + what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
   } catch (const json::exception& e) {
     error = e.what();
   }

@@ -50,7 +50,11 @@ class Bitmap256 {
   template <typename F>
   void for_each(F&& f) const {
     for (unsigned i = 0; i < 4; ++i)
-      for (uint64_t w = m_w[i]; w; w &= w - 1) f(i * 64 + static_cast<unsigned>(std::countl_zero(w)));
+      for (uint64_t w = m_w[i]; w;) {
+        unsigned lead = static_cast<unsigned>(std::countl_zero(w));  // the leftmost set bit is the lowest id
+        f(i * 64 + lead);
+        w &= ~(uint64_t{1} << (63 - lead));
+      }
   }
 
   constexpr uint64_t word(unsigned i) const { return m_w[i]; }
