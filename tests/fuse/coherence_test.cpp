@@ -239,7 +239,9 @@ class Coherence : public ::testing::TestWithParam<Backend> {
 
   void TearDown() override {
     m_mounted.reset();
-    if (m_binary_mounted) EXPECT_EQ(run({MDEVSIM_BINARY, "umount", m_dir}), 0) << "mdevsim umount " << m_dir;
+    if (m_binary_mounted) {
+      EXPECT_EQ(run({MDEVSIM_BINARY, "umount", m_dir}), 0) << "mdevsim umount " << m_dir;
+    }
     if (!m_dir.empty()) rmdir(m_dir.c_str());
   }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The mdevsim CLI: mount/umount/exec, their errors (one line, non-zero exit)
+# and that exec leaves the host untouched.
+set -uo pipefail
+: "${MDEVSIM:?}" "${MDEVSIM_SOURCE_DIR:?}"
+fails=0
+tmp=$(mktemp -d)
+trap 'umount -l "$tmp/mp" 2>/dev/null; rm -rf "$tmp"' EXIT
+mkdir "$tmp/mp"
+
+# expect NAME STATUS OUTPUT -- COMMAND...: exit status and combined output.
+expect() {
+  local name=$1 status=$2 want=$3
+  shift 4
+  local got rc
+  got=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc != "$status" || $got != "$want" ]]; then
+    echo "FAIL $name: exit $rc (want $status)"
+    diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
+    fails=$((fails + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+expect "mount: missing mountpoint" 1 "mdevsim: mountpoint $tmp/none: No such file or directory" -- "$MDEVSIM" mount "$tmp/none"
+touch "$tmp/file"
+expect "mount: not a directory" 1 "mdevsim: mountpoint $tmp/file: not a directory" -- "$MDEVSIM" mount "$tmp/file"
+echo '{"ap": {"cards": [{"id": 5, "type": "CEX9C"}]}}' > "$tmp/bad.json"
+expect "mount: bad host file" 1 "mdevsim: host file $tmp/bad.json: ap.cards[0].type: \"CEX9C\" is not CEX4..CEX8 followed by A, C or P" -- "$MDEVSIM" mount --host "$tmp/bad.json" "$tmp/mp"
+expect "mount: bad host file mounts nothing" 32 "" -- mountpoint -q "$tmp/mp"
+expect "mount: missing host file" 1 "mdevsim: cannot read host file $tmp/nope.json" -- "$MDEVSIM" mount --host "$tmp/nope.json" "$tmp/mp"
+
+expect "mount" 0 "" -- "$MDEVSIM" mount "$tmp/mp"
+expect "mounted fs type" 0 "fuse.mdevsim" -- findmnt -n -o FSTYPE "$tmp/mp"
+expect "read through the mount" 0 "8/8 (complete)" -- cat "$tmp/mp/bus/ap/bindings"
+expect "mount: busy" 1 "mdevsim: mountpoint $tmp/mp: busy, something is already mounted there" -- "$MDEVSIM" mount "$tmp/mp"
+# A process with its cwd inside keeps the mount busy.
+(cd "$tmp/mp/bus/ap" && sleep 2) &
+sleep 0.3
+expect "umount: busy" 1 "mdevsim: $tmp/mp: busy (a process is using it)" -- "$MDEVSIM" umount "$tmp/mp"
+wait
+expect "umount" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
+expect "umount: server gone" 1 "" -- pgrep -f "mdevsim mount $tmp/mp"
+expect "umount: not mounted" 1 "mdevsim: $tmp/mp: not mounted" -- "$MDEVSIM" umount "$tmp/mp"
+expect "mount with a host file" 0 "" -- "$MDEVSIM" mount --host "$MDEVSIM_SOURCE_DIR/testdata/hosts/legacy-no-apxa.json" "$tmp/mp"
+expect "host file applied" 0 "63" -- cat "$tmp/mp/bus/ap/ap_max_adapter_id"
+expect "umount again" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
+
+# exec: the simulator on /sys, the exit status of the command, no trace on the host.
+expect "exec: status" 3 "" -- "$MDEVSIM" exec -- sh -c 'exit 3'
+expect "exec: /sys is simulated" 0 "card05 card06" -- "$MDEVSIM" exec -- sh -c 'cd /sys/bus/ap/devices && echo card*'
+expect "exec: --host" 0 "15" -- "$MDEVSIM" exec --host "$MDEVSIM_SOURCE_DIR/testdata/hosts/legacy-no-apxa.json" -- cat /sys/bus/ap/ap_max_domain_id
+expect "exec: private mdevctl dirs" 0 "callouts notifiers" -- "$MDEVSIM" exec -- sh -c 'echo $(ls /etc/mdevctl.d/scripts.d); ls /etc/mdevctl.d | grep -qv scripts.d && exit 1; exit 0'
+before=$(ls -la /etc/mdevctl.d 2>&1; ls -la /run/lock 2>&1)
+expect "exec: writes stay private" 0 "" -- "$MDEVSIM" exec -- sh -c 'mkdir /etc/mdevctl.d/matrix && touch /etc/mdevctl.d/matrix/x /run/lock/mdevsim-test'
+after=$(ls -la /etc/mdevctl.d 2>&1; ls -la /run/lock 2>&1)
+expect "exec: host untouched" 0 "" -- test "$before" == "$after"
+expect "exec: command not found" 127 "mdevsim: exec no-such-command: No such file or directory" -- "$MDEVSIM" exec -- no-such-command
+expect "exec: no command" 1 "mdevsim: exec: no command given" -- "$MDEVSIM" exec --
+expect "exec: not root" 1 "mdevsim: exec: cannot create a mount namespace: Operation not permitted (run as root)" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$MDEVSIM" exec -- true
+
+if ((fails)); then
+  echo "$fails failed"
+  exit 1
+fi
