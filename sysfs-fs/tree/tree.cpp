@@ -41,9 +41,13 @@ Result<std::shared_ptr<Node>> Tree::lookup(std::string_view path, bool follow_la
   int links = 0;
   // Components still to walk, as a stack of paths relative to `cur`.
   std::string rest(path);
+  bool must_be_dir = !path.empty() && path.back() == '/';  // "file/" is ENOTDIR
   while (true) {
     while (!rest.empty() && rest.front() == '/') rest.erase(0, 1);
-    if (rest.empty()) return cur;
+    if (rest.empty()) {
+      if (must_be_dir && cur->kind() != Kind::Dir) return Errno{ENOTDIR};
+      return cur;
+    }
     size_t slash = rest.find('/');
     std::string comp = rest.substr(0, slash);
     rest = slash == std::string::npos ? std::string() : rest.substr(slash);
