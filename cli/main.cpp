@@ -1,6 +1,7 @@
 // mdevsim: mount a simulated s390 /sys, run commands against it.
 #include <CLI/CLI.hpp>
 
+#include "cli/control.h"
 #include "cli/mount.h"
 
 int main(int argc, char** argv) {
@@ -33,7 +34,14 @@ int main(int argc, char** argv) {
       break;
     }
   }
+  auto* dmesg = app.add_subcommand("dmesg", "Print the simulated kernel's log, as dmesg does");
+  dmesg->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
+  auto* uevents = app.add_subcommand("uevents", "Print the uevents sent so far, as `udevadm monitor --kernel --property`");
+  uevents->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (dmesg->parsed()) return mdevsim::control_request(mountpoint, "dmesg");
+  if (uevents->parsed()) return mdevsim::control_request(mountpoint, "uevents");
   if (mount->parsed()) return mdevsim::cmd_mount(host_file, mountpoint, foreground);
   if (umount->parsed()) return mdevsim::cmd_umount(mountpoint);
   if (exec->parsed()) {

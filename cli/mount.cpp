@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/control.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
 
@@ -73,15 +74,6 @@ bool check_mountpoint(const std::string& path, std::string& real, std::string& e
   return true;
 }
 
-// Where a mounted server leaves its pid, locked while it runs.
-std::string pidfile_for(const std::string& real) {
-  std::string dir = geteuid() == 0 ? "/run/mdevsim" : fmt::format("/tmp/mdevsim-{}", geteuid());
-  mkdir(dir.c_str(), 0700);
-  std::string name = real;
-  for (char& c : name)
-    if (c == '/') c = '_';
-  return dir + "/" + name + ".pid";
-}
 
 void write_all(int fd, const std::string& s) {
   for (size_t off = 0; off < s.size();) {
@@ -102,7 +94,14 @@ int serve(ap::HostConfig host, const std::string& mountpoint, const std::string&
     else fail(error);
     return 1;
   }
-  std::string pidfile = pidfile_for(real);
+  ControlServer control(sys, server);
+  if (!control.listen(run_file(real, ".sock"), error)) {
+    if (ready_fd >= 0) write_all(ready_fd, "E" + error);
+    else fail(error);
+    return 1;
+  }
+  // The pid file is locked while the server runs (umount waits for that).
+  std::string pidfile = run_file(real, ".pid");
   int pfd = open(pidfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (pfd >= 0 && flock(pfd, LOCK_EX | LOCK_NB) == 0) {
     ftruncate(pfd, 0);
@@ -165,7 +164,7 @@ int cmd_umount(const std::string& mountpoint) {
     return fail(fmt::format("umount {}: {}", mountpoint, std::strerror(errno)));
   }
   // Wait until the server has left (it holds its pid file locked).
-  int pfd = open(pidfile_for(real).c_str(), O_RDONLY | O_CLOEXEC);
+  int pfd = open(run_file(real, ".pid").c_str(), O_RDONLY | O_CLOEXEC);
   if (pfd < 0) return 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (flock(pfd, LOCK_SH | LOCK_NB) != 0) {
@@ -236,9 +235,14 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   struct stat st{};
   if (stat("/run/lock", &st) == 0 && !mount_tmpfs("/run/lock", error)) return fail("exec: " + error);
 
+  // Control files go to the private /run/lock, so `mdevsim dmesg /sys`
+  // inside reaches this simulator and no other.
+  setenv("MDEVSIM_RUN_DIR", "/run/lock/mdevsim", 1);
   System sys(std::move(*host));
   sysfs::FuseServer server(sys.tree(), sys.lock());
   if (!server.mount("/sys", error, false)) return fail("exec: " + error);
+  ControlServer control(sys, server);
+  if (!control.listen(run_file("/sys", ".sock"), error)) return fail("exec: " + error);
   std::thread loop([&] { server.loop(); });
 
   // Like system(): the command gets the terminal's signals, we wait.

@@ -1,6 +1,8 @@
 #include "sysfs-fs/tree/uevent.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cctype>
 
 namespace sysfs {
@@ -14,12 +16,23 @@ std::string Uevent::text() const {
   return s + "SEQNUM=" + std::to_string(seqnum) + "\n";
 }
 
+std::string Uevent::monitor_text() const {
+  char head[64];
+  std::snprintf(head, sizeof head, "KERNEL[%llu.%06llu] ", static_cast<unsigned long long>(usec / 1000000),
+                static_cast<unsigned long long>(usec % 1000000));
+  std::string a = action;
+  a.resize(std::max<size_t>(a.size(), 8), ' ');
+  return head + a + " " + devpath + " (" + subsystem + ")\n" + text() + "\n";
+}
+
 void UeventLog::send(std::string_view action, std::string devpath, std::string subsystem, std::vector<std::string> extra,
                      const std::vector<std::string>& kset_vars) {
   extra.insert(extra.end(), kset_vars.begin(), kset_vars.end());
   // zap_modalias_env() drops every MODALIAS= variable, the caller's included.
   if (action == "unbind") std::erase_if(extra, [](const std::string& v) { return v.starts_with("MODALIAS="); });
-  m_events.push_back({++m_seqnum, std::string(action), std::move(devpath), std::move(subsystem), std::move(extra)});
+  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_boot).count();
+  m_events.push_back({++m_seqnum, static_cast<uint64_t>(usec), std::string(action), std::move(devpath),
+                      std::move(subsystem), std::move(extra)});
   if (m_events.size() > CAPACITY) m_events.pop_front();
 }
 

@@ -3,6 +3,7 @@
 // writes to `uevent` files (kobject_synth_uevent).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -15,12 +16,15 @@ namespace sysfs {
 
 struct Uevent {
   uint64_t seqnum;
+  uint64_t usec;          // since the simulated boot
   std::string action;     // add remove change move online offline bind unbind
   std::string devpath;    // "/devices/ap/card05"
   std::string subsystem;  // "ap"
   std::vector<std::string> env;  // everything after SUBSYSTEM, without SEQNUM
   // "ACTION=..\nDEVPATH=..\nSUBSYSTEM=..\n<env>\nSEQNUM=..\n"
   std::string text() const;
+  // As `udevadm monitor --kernel --property` prints it.
+  std::string monitor_text() const;
 };
 
 class UeventLog {
@@ -35,6 +39,7 @@ class UeventLog {
   uint64_t seqnum() const { return m_seqnum; }
 
  private:
+  std::chrono::steady_clock::time_point m_boot = std::chrono::steady_clock::now();
   uint64_t m_seqnum = 0;
   std::deque<Uevent> m_events;
 };

@@ -41,6 +41,17 @@ expect "mount: busy" 1 "mdevsim: mountpoint $tmp/mp: busy, something is already 
 sleep 0.3
 expect "umount: busy" 1 "mdevsim: $tmp/mp: busy (a process is using it)" -- "$MDEVSIM" umount "$tmp/mp"
 wait
+echo bad > "$tmp/mp/bus/ap/devices/card06/uevent" 2>/dev/null
+expect "dmesg" 0 "synth uevent: card06: unknown uevent action string
+cex4card card06: uevent: failed to send synthetic uevent: -22" -- sh -c "'$MDEVSIM' dmesg '$tmp/mp' | sed 's/^\[ *[0-9.]*\] //'"
+echo -6 > "$tmp/mp/bus/ap/apmask"
+expect "uevents" 0 "KERNEL change   /devices/ap (ap)
+ACTION=change
+DEVPATH=/devices/ap
+SUBSYSTEM=ap
+APMASK=0xfdffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+SEQNUM=31" -- sh -c "'$MDEVSIM' uevents '$tmp/mp' | tail -n 7 | head -n 6 | sed 's/^KERNEL\[[0-9.]*\]/KERNEL/'"
+expect "dmesg: nothing mounted" 1 "mdevsim: $tmp: no simulator is mounted there" -- "$MDEVSIM" dmesg "$tmp"
 expect "umount" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
 expect "umount: server gone" 1 "" -- pgrep -f "mdevsim mount $tmp/mp"
 expect "umount: not mounted" 1 "mdevsim: $tmp/mp: not mounted" -- "$MDEVSIM" umount "$tmp/mp"
@@ -57,6 +68,7 @@ before=$(ls -la /etc/mdevctl.d 2>&1; ls -la /run/lock 2>&1)
 expect "exec: writes stay private" 0 "" -- "$MDEVSIM" exec -- sh -c 'mkdir /etc/mdevctl.d/matrix && touch /etc/mdevctl.d/matrix/x /run/lock/mdevsim-test'
 after=$(ls -la /etc/mdevctl.d 2>&1; ls -la /run/lock 2>&1)
 expect "exec: host untouched" 0 "" -- test "$before" == "$after"
+expect "exec: dmesg of its own simulator" 0 "cex4queue 05.0004: uevent: failed to send synthetic uevent: -22" -- "$MDEVSIM" exec -- sh -c "echo x > /sys/bus/ap/devices/05.0004/uevent 2>/dev/null; '$MDEVSIM' dmesg /sys | tail -n 1 | sed 's/^\[ *[0-9.]*\] //'"
 expect "exec: command not found" 127 "mdevsim: exec no-such-command: No such file or directory" -- "$MDEVSIM" exec -- no-such-command
 expect "exec: no command" 1 "mdevsim: exec: no command given" -- "$MDEVSIM" exec --
 expect "exec: not root" 1 "mdevsim: exec: cannot create a mount namespace: Operation not permitted (run as root)" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$MDEVSIM" exec -- true

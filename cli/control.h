@@ -1,0 +1,44 @@
+// The control channel of a running simulator: a Unix socket next to its pid
+// file, through which CLI verbs read the kernel log and uevents (and, later,
+// drive guests, faults and the crypto engine). One request line, one reply:
+// "OK\n" and the text, or "ERR <message>\n".
+#pragma once
+
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace sysfs {
+class FuseServer;
+}
+
+namespace mdevsim {
+
+class System;
+
+// Where a simulator mounted at `real_mountpoint` keeps its files:
+// $MDEVSIM_RUN_DIR, else /run/mdevsim for root, else /tmp/mdevsim-<uid>.
+std::string run_file(const std::string& real_mountpoint, const char* suffix);
+
+class ControlServer {
+ public:
+  ControlServer(System& sys, sysfs::FuseServer& fuse) : m_sys(sys), m_fuse(fuse) {}
+  ~ControlServer();
+  bool listen(const std::string& path, std::string& error);
+
+ private:
+  void serve();
+  std::string handle(const std::string& request);
+
+  System& m_sys;
+  sysfs::FuseServer& m_fuse;
+  std::string m_path;
+  int m_fd = -1;
+  std::thread m_thread;
+};
+
+// Sends one request to the simulator mounted at `mountpoint` and prints the
+// reply; returns the exit status for the CLI.
+int control_request(const std::string& mountpoint, const std::string& request);
+
+}  // namespace mdevsim
