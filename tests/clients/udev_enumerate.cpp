@@ -7,8 +7,9 @@
 //   <sysname> <subsystem> <devtype> <driver> [PROPERTY=<value>...]
 // with "-" for anything libudev reports as NULL.
 //
-// Note: systemd >= 252 refuses syspaths that are not on a sysfs file system
-// (statfs magic); under a FUSE simulator run it with
+// Note: libudev (systemd 252 here) silently skips syspaths that are not on a
+// sysfs file system (statfs magic). `mdevsim exec` preloads a library that
+// makes its FUSE mount report sysfs's magic; elsewhere run this with
 // SYSTEMD_DEVICE_VERIFY_SYSFS=0 in the environment.
 #include <libudev.h>
 
@@ -80,8 +81,8 @@ int main(int argc, char** argv) {
   }
   if (rc == 0 && lines.empty() && !std::getenv("SYSTEMD_DEVICE_VERIFY_SYSFS"))
     std::fprintf(stderr,
-                 "udev_enumerate: no devices found; if /sys is not a real sysfs (e.g. a FUSE simulator), "
-                 "set SYSTEMD_DEVICE_VERIFY_SYSFS=0\n");
+                 "udev_enumerate: no devices found; if /sys is a FUSE simulator, run this under `mdevsim exec` "
+                 "(which preloads libmdevsim-preload.so) or with SYSTEMD_DEVICE_VERIFY_SYSFS=0\n");
   std::sort(lines.begin(), lines.end());
   for (auto& l : lines) std::printf("%s\n", l.c_str());
   udev_enumerate_unref(e);
