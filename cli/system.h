@@ -3,7 +3,7 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 
 #include "apbus/ap_bus.h"
 #include "apbus/host_config.h"
@@ -19,14 +19,15 @@ class System {
   // the first AP bus scan.
   explicit System(ap::HostConfig host);
 
-  std::mutex& lock() { return m_lock; }
+  // Exclusive for changes, shared for reads (show(), lookups).
+  std::shared_mutex& lock() { return m_lock; }
   sysfs::Tree& tree() { return m_tree; }
   base::KernelLog& klog() { return m_klog; }
   sysfs::UeventLog& uevents() { return m_uevents; }
   ap::ApBus& ap_bus() { return *m_ap_bus; }
 
  private:
-  std::mutex m_lock;
+  std::shared_mutex m_lock;
   sysfs::Tree m_tree;
   base::KernelLog m_klog;
   sysfs::UeventLog m_uevents;

@@ -12,10 +12,11 @@
 namespace sysfs {
 namespace {
 
-// Entries and attributes are cached by the kernel for this long; removals
-// are invalidated explicitly, so the timeout only bounds the window of a
-// lookup racing with a removal. Directories report their link count live.
-constexpr double ENTRY_TIMEOUT = 1.0;
+// Entries and attributes are cached by the kernel: nothing about a node
+// changes but a directory's link count, and removals and link counts are
+// invalidated explicitly before the change is reported done. Nothing
+// negative is cached, so new entries show at once.
+constexpr double TIMEOUT = 86400.0;
 
 // Per-open state of an attribute: the text of one show(), like a seq_file.
 struct OpenFile {
@@ -49,7 +50,8 @@ mode_t type_bits(const Node& n) {
 struct FuseServer::Impl {
   FuseServer& server;
   Tree& tree;
-  std::mutex& lock;
+  std::shared_mutex& lock;  // the model lock
+  std::mutex inodes_lock;   // guards `inodes`, taken inside the model lock
   fuse_session* se = nullptr;
   std::string mountpoint;
   bool mounted = false;
@@ -62,7 +64,7 @@ struct FuseServer::Impl {
   // Nodes the kernel knows, with their lookup counts (under `lock`).
   std::unordered_map<uint64_t, InodeRef> inodes;
 
-  Impl(FuseServer& s, Tree& t, std::mutex& l) : server(s), tree(t), lock(l) {
+  Impl(FuseServer& s, Tree& t, std::shared_mutex& l) : server(s), tree(t), lock(l) {
     inodes.emplace(FUSE_ROOT_ID, InodeRef{tree.root_ptr(), 1});
   }
 
@@ -72,7 +74,8 @@ struct FuseServer::Impl {
     return Cred{c->uid, c->gid};
   }
 
-  std::shared_ptr<Node> node(fuse_ino_t ino) const {
+  std::shared_ptr<Node> node(fuse_ino_t ino) {
+    std::lock_guard g(inodes_lock);
     auto it = inodes.find(ino);
     return it == inodes.end() ? nullptr : it->second.node;
   }
@@ -102,17 +105,21 @@ struct FuseServer::Impl {
   }
 
   fuse_entry_param entry_of(const std::shared_ptr<Node>& n) {
-    auto [it, inserted] = inodes.try_emplace(n->ino(), InodeRef{n, 0});
-    ++it->second.nlookup;
+    {
+      std::lock_guard g(inodes_lock);
+      auto [it, inserted] = inodes.try_emplace(n->ino(), InodeRef{n, 0});
+      ++it->second.nlookup;
+    }
     fuse_entry_param e{};
     e.ino = n->ino();
     e.attr = stat_of(*n);
-    e.entry_timeout = ENTRY_TIMEOUT;
-    e.attr_timeout = n->kind() == Kind::Dir ? 0.0 : ENTRY_TIMEOUT;
+    e.entry_timeout = TIMEOUT;
+    e.attr_timeout = TIMEOUT;
     return e;
   }
 
   void forget_one(fuse_ino_t ino, uint64_t n) {
+    std::lock_guard g(inodes_lock);
     auto it = inodes.find(ino);
     if (it == inodes.end() || ino == FUSE_ROOT_ID) return;
     it->second.nlookup = it->second.nlookup > n ? it->second.nlookup - n : 0;
@@ -124,55 +131,53 @@ struct FuseServer::Impl {
   static void op_init(void*, fuse_conn_info* conn) {
     // O_TRUNC arrives with the open instead of a separate truncate.
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    // Link targets never change (a changed link is a new node).
+    if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
     conn->want &= ~static_cast<unsigned>(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
   }
 
   static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     Impl& s = of(req);
-    std::lock_guard g(s.lock);
+    std::shared_lock g(s.lock);
     auto p = s.node(parent);
     if (!p || p->removed()) return (void)fuse_reply_err(req, ENOENT);
     if (p->kind() != Kind::Dir) return (void)fuse_reply_err(req, ENOTDIR);
     auto child = static_cast<Directory&>(*p).find(name);
     if (!child) return (void)fuse_reply_err(req, ENOENT);
     // Replied under the lock: a removal cannot slip between the answer and
-    // its invalidation.
+    // its invalidation (which then waits for the lookup to finish).
     fuse_entry_param e = s.entry_of(child);
     fuse_reply_entry(req, &e);
   }
 
   static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
-    Impl& s = of(req);
-    {
-      std::lock_guard g(s.lock);
-      s.forget_one(ino, n);
-    }
+    of(req).forget_one(ino, n);
     fuse_reply_none(req);
   }
 
   static void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
     Impl& s = of(req);
-    {
-      std::lock_guard g(s.lock);
-      for (size_t i = 0; i < count; ++i) s.forget_one(forgets[i].ino, forgets[i].nlookup);
-    }
+    for (size_t i = 0; i < count; ++i) s.forget_one(forgets[i].ino, forgets[i].nlookup);
     fuse_reply_none(req);
   }
 
   static void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
     Impl& s = of(req);
-    std::lock_guard g(s.lock);
-    auto n = s.node(ino);
-    if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
-    struct stat st = s.stat_of(*n);
-    fuse_reply_attr(req, &st, n->kind() == Kind::Dir ? 0.0 : ENTRY_TIMEOUT);
+    struct stat st;
+    {
+      std::shared_lock g(s.lock);
+      auto n = s.node(ino);
+      if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
+      st = s.stat_of(*n);
+    }
+    fuse_reply_attr(req, &st, TIMEOUT);
   }
 
   // Kernfs: truncation is accepted and ignored; root may chmod; ownership
   // stays root:root.
   static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
     Impl& s = of(req);
-    std::lock_guard g(s.lock);
+    std::unique_lock g(s.lock);
     auto n = s.node(ino);
     if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
     Cred c = cred(req);
@@ -189,14 +194,14 @@ struct FuseServer::Impl {
       if (n->kind() != Kind::Link) n->set_mode(static_cast<uint16_t>(attr->st_mode & 07777));
     }
     struct stat st = s.stat_of(*n);
-    fuse_reply_attr(req, &st, n->kind() == Kind::Dir ? 0.0 : ENTRY_TIMEOUT);
+    fuse_reply_attr(req, &st, TIMEOUT);
   }
 
   static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
     Impl& s = of(req);
     std::string target;
     {
-      std::lock_guard g(s.lock);
+      std::shared_lock g(s.lock);
       auto n = s.node(ino);
       if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
       if (n->kind() != Kind::Link) return (void)fuse_reply_err(req, EINVAL);
@@ -209,7 +214,7 @@ struct FuseServer::Impl {
     Impl& s = of(req);
     std::shared_ptr<Node> n;
     {
-      std::lock_guard g(s.lock);
+      std::shared_lock g(s.lock);
       n = s.node(ino);
       if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
       if (n->kind() == Kind::Dir) return (void)fuse_reply_err(req, EISDIR);
@@ -228,7 +233,7 @@ struct FuseServer::Impl {
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
     // seq_file: a read from offset 0 runs show() again.
     if (off == 0 || !f->filled) {
-      std::lock_guard g(s.lock);
+      std::shared_lock g(s.lock);
       auto text = static_cast<Attribute&>(*f->node).show();
       if (!text) return (void)fuse_reply_err(req, text.error().code);
       f->text = std::move(*text);
@@ -258,7 +263,7 @@ struct FuseServer::Impl {
   static void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Impl& s = of(req);
     {
-      std::lock_guard g(s.lock);
+      std::shared_lock g(s.lock);
       auto n = s.node(ino);
       if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
       if (n->kind() != Kind::Dir) return (void)fuse_reply_err(req, ENOTDIR);
@@ -273,7 +278,7 @@ struct FuseServer::Impl {
     Impl& s = of(req);
     auto* d = reinterpret_cast<OpenDir*>(fi->fh);
     if (off == 0) {
-      std::lock_guard g(s.lock);
+      std::shared_lock g(s.lock);
       auto n = s.node(ino);
       if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
       auto& dir = static_cast<Directory&>(*n);
@@ -303,7 +308,7 @@ struct FuseServer::Impl {
 
   static void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
     Impl& s = of(req);
-    std::lock_guard g(s.lock);
+    std::shared_lock g(s.lock);
     auto n = s.node(ino);
     if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
     auto r = access_permission(*n, mask, cred(req));
@@ -361,8 +366,13 @@ const fuse_lowlevel_ops FuseServer::Impl::ops = [] {
   return o;
 }();
 
-FuseServer::FuseServer(Tree& tree, std::mutex& model_lock)
-    : m_impl(std::make_unique<Impl>(*this, tree, model_lock)), m_model_lock(model_lock) {}
+FuseServer::FuseServer(Tree& tree, std::shared_mutex& model_lock)
+    : m_impl(std::make_unique<Impl>(*this, tree, model_lock)), m_model_lock(model_lock) {
+  // What changed before the mount cannot be in the kernel's cache.
+  std::lock_guard g(model_lock);
+  tree.take_removals();
+  tree.take_changed_dirs();
+}
 
 FuseServer::~FuseServer() {
   unmount();
@@ -415,16 +425,26 @@ void FuseServer::unmount() {
   }
 }
 
+// Only what the kernel knows needs invalidating.
 std::vector<FuseServer::Inval> FuseServer::take_invalidations() {
   std::vector<Inval> out;
+  std::lock_guard g(m_impl->inodes_lock);
+  auto& known = m_impl->inodes;
   for (auto& r : m_impl->tree.take_removals())
-    if (m_impl->inodes.count(r.child_ino) && m_impl->inodes.count(r.parent_ino)) out.push_back({r.parent_ino, r.name});
+    if (known.count(r.child_ino) && known.count(r.parent_ino)) out.push_back({r.parent_ino, r.name});
+  for (uint64_t dir : m_impl->tree.take_changed_dirs())
+    if (known.count(dir)) out.push_back({dir, {}});
   return out;
 }
 
 void FuseServer::send_invalidations(const std::vector<Inval>& inval) {
   if (!m_impl->se) return;
-  for (auto& i : inval) fuse_lowlevel_notify_inval_entry(m_impl->se, i.parent, i.name.c_str(), i.name.size());
+  for (auto& i : inval) {
+    if (i.name.empty())
+      fuse_lowlevel_notify_inval_inode(m_impl->se, i.parent, -1, 0);  // attributes only
+    else
+      fuse_lowlevel_notify_inval_entry(m_impl->se, i.parent, i.name.c_str(), i.name.size());
+  }
 }
 
 }  // namespace sysfs

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,9 @@ namespace sysfs {
 
 class FuseServer {
  public:
-  // `model_lock` guards the tree and everything its callbacks touch.
-  FuseServer(Tree& tree, std::mutex& model_lock);
+  // `model_lock` guards the tree and everything its callbacks touch: shared
+  // for lookups and show(), exclusive for store() and other changes.
+  FuseServer(Tree& tree, std::shared_mutex& model_lock);
   ~FuseServer();
   FuseServer(const FuseServer&) = delete;
   FuseServer& operator=(const FuseServer&) = delete;
@@ -48,13 +50,13 @@ class FuseServer {
  private:
   struct Inval {
     uint64_t parent;
-    std::string name;
+    std::string name;  // empty: only the attributes of `parent` changed
   };
   std::vector<Inval> take_invalidations();  // under the model lock
   void send_invalidations(const std::vector<Inval>& inval);
 
   std::unique_ptr<Impl> m_impl;
-  std::mutex& m_model_lock;
+  std::shared_mutex& m_model_lock;
 };
 
 }  // namespace sysfs

@@ -92,6 +92,7 @@ void Directory::insert(std::shared_ptr<Node> node) {
     std::abort();
   }
   node->m_parent = this;
+  if (node->kind() == Kind::Dir) m_tree->note_dir_changed(*this);
   m_children.insert(it, std::move(node));
 }
 
@@ -127,6 +128,7 @@ void Directory::remove(std::string_view name) {
   auto it = std::lower_bound(m_children.begin(), m_children.end(), name, name_less);
   if (it == m_children.end() || (*it)->name() != name) return;
   m_tree->note_removal(*this, **it);
+  if ((*it)->kind() == Kind::Dir) m_tree->note_dir_changed(*this);
   mark_removed(**it);
   m_children.erase(it);
 }

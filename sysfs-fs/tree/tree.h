@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "sysfs-fs/tree/node.h"
@@ -47,6 +48,9 @@ class Tree {
   };
   void note_removal(const Directory& parent, const Node& child);
   std::vector<Removal> take_removals() { return std::exchange(m_removals, {}); }
+  // Directories whose subdirectory count (their link count) changed.
+  void note_dir_changed(const Directory& dir) { m_changed_dirs.insert(dir.ino()); }
+  std::unordered_set<uint64_t> take_changed_dirs() { return std::exchange(m_changed_dirs, {}); }
 
   // Path-based access; paths are relative to the root, symlinks in
   // intermediate components are followed as path walk does.
@@ -61,6 +65,7 @@ class Tree {
   int64_t m_boot_time;
   std::shared_ptr<Directory> m_root;
   std::vector<Removal> m_removals;
+  std::unordered_set<uint64_t> m_changed_dirs;
 };
 
 }  // namespace sysfs
