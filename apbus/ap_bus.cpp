@@ -155,10 +155,14 @@ void ApBus::scan() {
   check_bindings_complete();
 }
 
-void ApBus::scan_adapter(unsigned apid) {
-  const CardConfig* cc = nullptr;
+CardConfig* ApBus::host_card(unsigned apid) {
   for (auto& c : m_host.cards)
-    if (c.id == apid) cc = &c;
+    if (c.id == apid) return &c;
+  return nullptr;
+}
+
+void ApBus::scan_adapter(unsigned apid) {
+  const CardConfig* cc = host_card(apid);
   ApCard* ac = card(apid);
   // The adapter must be in the QCI configuration and answer TAPQ on some
   // usage domain; otherwise its devices go away.
@@ -199,9 +203,7 @@ void ApBus::scan_adapter(unsigned apid) {
 }
 
 void ApBus::scan_domains(ApCard& card) {
-  const CardConfig* cc = nullptr;
-  for (auto& c : m_host.cards)
-    if (c.id == card.id()) cc = &c;
+  const CardConfig* cc = host_card(card.id());
   for (unsigned dom = 0; dom < base::Bitmap256::BITS; ++dom) {
     ApQueue* q = card.queue(dom);
     if (dom > max_domain_id() || !qci_aqm().test(dom)) {
@@ -455,8 +457,7 @@ Result<void> ApBus::set_ap_domain(int domain) {
 // ------------------------------------------------------ cards and queues
 
 Result<void> ApBus::card_set_config(ApCard& card, bool config) {
-  for (auto& c : m_host.cards)
-    if (c.id == card.id()) c.config = config;  // SCLP (de)configure
+  host_card(card.id())->config = config;  // SCLP (de)configure
   card.config = config;
   send_uevent(card, "change", {fmt::format("CONFIG={}", config ? 1 : 0)});
   scan();

@@ -107,6 +107,7 @@ class ApBus {
   base::KernelLog& klog() const { return m_klog; }
 
  private:
+  CardConfig* host_card(unsigned apid);
   void scan_adapter(unsigned apid);
   void scan_domains(ApCard& card);
   void device_add(ApDevice& dev, sysfs::Directory& parent, std::span<const sysfs::AttrOps> attrs);

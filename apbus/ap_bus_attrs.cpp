@@ -67,23 +67,19 @@ Store poll_timeout_store(ApBus& bus, std::string_view buf) {
 Show ap_max_domain_id_show(ApBus& bus) { return fmt::format("{}\n", bus.max_domain_id()); }
 Show ap_max_adapter_id_show(ApBus& bus) { return fmt::format("{}\n", bus.max_adapter_id()); }
 
-Show apmask_show(ApBus& bus) { return mask_text(bus.apmask()); }
 // Errors in order: EINVAL (a driver_override is set), EINVAL (parse),
-// EBUSY (newly reserved adapters are assigned to an mdev).
-Store apmask_store(ApBus& bus, std::string_view buf) {
-  if (bus.driver_override_count()) return Errno{EINVAL};
-  auto m = SIM_TRY(base::parse_bitmap_str(buf, bus.apmask()));
-  SIM_TRY_VOID(bus.apmask_commit(m));
+// EBUSY (newly reserved APQNs are assigned to an mdev).
+template <const Bitmap256& (ApBus::*Mask)() const, Result<void> (ApBus::*Commit)(const Bitmap256&)>
+Store mask_store(ApBus& bus, std::string_view buf) {
+  auto m = SIM_TRY(base::parse_bitmap_str(buf, (bus.*Mask)()));
+  SIM_TRY_VOID((bus.*Commit)(m));
   return buf.size();
 }
 
+Show apmask_show(ApBus& bus) { return mask_text(bus.apmask()); }
+Store apmask_store(ApBus& bus, std::string_view buf) { return mask_store<&ApBus::apmask, &ApBus::apmask_commit>(bus, buf); }
 Show aqmask_show(ApBus& bus) { return mask_text(bus.aqmask()); }
-Store aqmask_store(ApBus& bus, std::string_view buf) {
-  if (bus.driver_override_count()) return Errno{EINVAL};
-  auto m = SIM_TRY(base::parse_bitmap_str(buf, bus.aqmask()));
-  SIM_TRY_VOID(bus.aqmask_commit(m));
-  return buf.size();
-}
+Store aqmask_store(ApBus& bus, std::string_view buf) { return mask_store<&ApBus::aqmask, &ApBus::aqmask_commit>(bus, buf); }
 
 Show scans_show(ApBus& bus) { return fmt::format("{}\n", bus.scan_count()); }
 // Any write forces a synchronous rescan (ap_bus_force_rescan()).
