@@ -8,6 +8,8 @@
 #include "apbus/ap_bus.h"
 #include "apbus/host_config.h"
 #include "base/klog.h"
+#include "mdev/matrix_dev.h"
+#include "mdev/mdev_core.h"
 #include "sysfs-fs/tree/tree.h"
 #include "sysfs-fs/tree/uevent.h"
 
@@ -15,8 +17,9 @@ namespace mdevsim {
 
 class System {
  public:
-  // Boots: registers the AP drivers (cex4card, cex4queue, vfio_ap) and runs
-  // the first AP bus scan.
+  // Boots: registers the AP drivers (cex4card, cex4queue), loads vfio_ap
+  // (the matrix device, its mdev type and its AP queue driver) and runs the
+  // first AP bus scan.
   explicit System(ap::HostConfig host);
 
   // Exclusive for changes, shared for reads (show(), lookups).
@@ -25,6 +28,8 @@ class System {
   base::KernelLog& klog() { return m_klog; }
   sysfs::UeventLog& uevents() { return m_uevents; }
   ap::ApBus& ap_bus() { return *m_ap_bus; }
+  mdev::MdevCore& mdev_core() { return *m_mdev_core; }
+  vfio_ap::MatrixDev& matrix_dev() { return *m_matrix_dev; }
 
  private:
   std::shared_mutex m_lock;
@@ -32,6 +37,8 @@ class System {
   base::KernelLog m_klog;
   sysfs::UeventLog m_uevents;
   std::unique_ptr<ap::ApBus> m_ap_bus;
+  std::unique_ptr<mdev::MdevCore> m_mdev_core;
+  std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;
 };
 
 }  // namespace mdevsim

@@ -1,6 +1,7 @@
 #include "mdev/vfio_ap_drv.h"
 
 #include "apbus/ap_bus.h"
+#include "mdev/matrix_dev.h"
 #include "sysfs-fs/tree/node.h"
 
 namespace vfio_ap {
@@ -9,27 +10,37 @@ namespace {
 using ap::ApDevice;
 using ap::ApQueue;
 
-// Kernel: status_show(): "in use" when assigned to an mdev whose guest has
-// it, "assigned" when only assigned, else "unassigned". No mediated device
-// can be assigned a queue until the matrix device exists.
-base::Result<std::string> status_show(ApQueue&) { return std::string("unassigned\n"); }
-
-const sysfs::AttrOps status_attrs[] = {SYSFS_ATTR_RO(ApQueue, status)};
-
 class VfioApDriver final : public ap::ApDriver {
  public:
-  VfioApDriver() : ApDriver("vfio_ap", "vfio_ap", 0, false) {}
-  // vfio_ap_mdev_probe_queue(): the `status` group.
+  explicit VfioApDriver(MatrixDev& matrix) : ApDriver("vfio_ap", "vfio_ap", 0, false), m_matrix(matrix) {}
+
+  // vfio_ap_mdev_probe_queue(): the `status` group, then link and hot plug.
   base::Result<void> probe(ApDevice& dev) override {
     dev.dir->add_attrs(status_attrs, &dev);
+    m_matrix.probe_queue(static_cast<ApQueue&>(dev));
     return base::ok();
   }
   // vfio_ap_mdev_remove_queue().
-  void remove(ApDevice& dev) override { dev.dir->remove_attrs(status_attrs); }
+  void remove(ApDevice& dev) override {
+    dev.dir->remove_attrs(status_attrs);
+    m_matrix.remove_queue(static_cast<ApQueue&>(dev));
+  }
+  base::Result<void> in_use(const base::Bitmap256& apm, const base::Bitmap256& aqm) override {
+    return m_matrix.in_use(apm, aqm);
+  }
+  MatrixDev& matrix() const { return m_matrix; }
+
+ private:
+  // status_show(): "in use", "assigned" or "unassigned".
+  static base::Result<std::string> status_show(ApQueue& q) {
+    return std::string(static_cast<VfioApDriver*>(q.driver)->m_matrix.queue_status(q)) + "\n";
+  }
+  static constexpr sysfs::AttrOps status_attrs[] = {SYSFS_ATTR_RO(ApQueue, status)};
+  MatrixDev& m_matrix;
 };
 
 }  // namespace
 
-std::unique_ptr<ap::ApDriver> make_vfio_ap_driver() { return std::make_unique<VfioApDriver>(); }
+std::unique_ptr<ap::ApDriver> make_vfio_ap_driver(MatrixDev& matrix) { return std::make_unique<VfioApDriver>(matrix); }
 
 }  // namespace vfio_ap

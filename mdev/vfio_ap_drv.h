@@ -1,5 +1,6 @@
 // The vfio_ap AP queue driver (vfio_ap_drv.c): takes the queues the masks
-// leave free and gives each a `status` attribute.
+// leave free, gives each a `status` attribute and tells the matrix device
+// when queues come and go.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,8 @@
 
 namespace vfio_ap {
 
-std::unique_ptr<ap::ApDriver> make_vfio_ap_driver();
+class MatrixDev;
+
+std::unique_ptr<ap::ApDriver> make_vfio_ap_driver(MatrixDev& matrix);
 
 }  // namespace vfio_ap

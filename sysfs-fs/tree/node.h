@@ -26,6 +26,11 @@ class Directory;
 inline constexpr size_t PAGE_SIZE = 4096;
 inline constexpr size_t SHOW_MAX = PAGE_SIZE - 1;
 
+// A store that cannot finish yet (the kernel would block the writer, as
+// mdev's remove of an open device does) returns this; the caller waits for
+// the model to change, or ten seconds, and calls it again.
+inline constexpr Errno WAIT_FOR_CHANGE{-1};
+
 // One attribute of a kernel object, as struct device_attribute: the show and
 // store callbacks take the object the attribute group was added for.
 struct AttrOps {

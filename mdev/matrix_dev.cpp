@@ -1,0 +1,333 @@
+#include "mdev/matrix_dev.h"
+
+#include <fmt/format.h>
+
+#include "mdev/vfio_ap_mdev_attrs.h"
+
+namespace vfio_ap {
+
+using ap::ApQueue;
+using base::LogLevel;
+
+namespace {
+
+using Show = Result<std::string>;
+
+// /sys/devices/vfio_ap/matrix/features (vfio_ap_drv.c).
+Show features_show(MatrixDev&) { return std::string("guest_matrix hotplug ap_config\n"); }
+Show matrix_uevent_show(MatrixDev&) { return std::string("DRIVER=vfio_ap\n"); }
+const sysfs::AttrOps matrix_attrs[] = {
+    SYSFS_ATTR_RO(MatrixDev, features),
+    sysfs::AttrOps{"uevent", 0644, sysfs::show_thunk<MatrixDev, matrix_uevent_show>, nullptr},
+};
+
+// The response codes _queue_passable() lets through: a queue whose last
+// reset failed otherwise keeps its whole adapter from the guest.
+bool passable(int rc) { return rc == 0 || rc == 3 || rc == 4; }
+
+}  // namespace
+
+MatrixDev::MatrixDev(ap::ApBus& bus, mdev::MdevCore& core, sysfs::Tree& tree) : m_bus(bus), m_core(core) {
+  const auto& qci = bus.host().qci;
+  m_apm_max = qci.apxa ? bus.host().max_adapter_id : 63;
+  m_aqm_max = m_adm_max = qci.apxa ? bus.host().max_domain_id : 15;
+  // vfio_ap_matrix_dev_create(): root device, the matrix bus, its device
+  // and driver.
+  auto& root = tree.root();
+  auto& vfio_ap_root = root.get_or_add_dir("devices").add_dir("vfio_ap");
+  vfio_ap_root.add_link("module", root.get_or_add_dir("module").get_or_add_dir("vfio_ap").self());
+  m_matrix_dir = &vfio_ap_root.add_dir("matrix");
+  auto& matrix_bus = root.get_or_add_dir("bus").add_dir("matrix");
+  auto& bus_devices = matrix_bus.add_dir("devices");
+  auto& drv = matrix_bus.add_dir("drivers").add_dir("vfio_ap");
+  m_matrix_dir->add_attrs(matrix_attrs, this);
+  m_matrix_dir->add_link("subsystem", matrix_bus.self());
+  m_matrix_dir->add_link("driver", drv.self());
+  bus_devices.add_link("matrix", m_matrix_dir->self());
+  drv.add_link("matrix", m_matrix_dir->self());
+  core.register_parent(*m_matrix_dir, "/devices/vfio_ap/matrix", "vfio_ap", "passthrough", "VFIO AP Passthrough Device",
+                       "vfio-ap", 256 * 256, "vfio_ap_mdev", *this);
+}
+
+MatrixDev::~MatrixDev() = default;
+
+MatrixMdev* MatrixDev::find(std::string_view uuid) {
+  for (auto& m : m_mdevs)
+    if (m.uuid() == uuid) return &m;
+  return nullptr;
+}
+
+void MatrixDev::log(const MatrixMdev& m, LogLevel level, const std::string& text) {
+  m_bus.klog().log(level, fmt::format("vfio_ap_mdev {}: {}", m.uuid(), text));
+}
+
+ApMatrix MatrixDev::host() const { return {m_bus.qci_apm(), m_bus.qci_aqm(), m_bus.qci_adm()}; }
+
+// vfio_ap_mdev_filter_matrix() + vfio_ap_mdev_filter_cdoms(): an adapter
+// reaches the guest only if every one of its APQNs in the guest's domains
+// is bound to vfio_ap and passable.
+ApMatrix MatrixDev::filter(const ApMatrix& matrix) const {
+  ApMatrix h = host();
+  ApMatrix s{matrix.apm & h.apm, matrix.aqm & h.aqm, matrix.adm & h.adm};
+  Bitmap256 apm = s.apm;
+  apm.for_each([&](unsigned apid) {
+    bool ok = true;
+    s.aqm.for_each([&](unsigned apqi) {
+      const ApQueue* q = m_bus.queue(apid, apqi);
+      if (!q || !q->driver || q->driver->name() != "vfio_ap" || !passable(q->reset_rc)) ok = false;
+    });
+    if (!ok) s.apm.clear(apid);
+  });
+  return s;
+}
+
+MatrixMdev* MatrixDev::assigned_to(unsigned apid, unsigned apqi) {
+  for (auto& m : m_mdevs)
+    if (m.matrix.apm.test(apid) && m.matrix.aqm.test(apqi)) return &m;
+  return nullptr;
+}
+
+// vfio_ap_mdev_validate_masks(): EADDRNOTAVAIL when the host's default
+// drivers own an APQN of the new matrix, then EADDRINUSE when the first
+// other mdev (newest first) shares one, with a warning per shared APQN.
+Result<void> MatrixDev::validate(const MatrixMdev& m, const ApMatrix& c) {
+  bool owned = false;
+  c.apm.for_each([&](unsigned apid) {
+    c.aqm.for_each([&](unsigned apqi) { owned = owned || m_bus.apqn_owned_by_def_drv(apid, apqi); });
+  });
+  if (owned) return Errno{EADDRNOTAVAIL};
+  for (auto& other : m_mdevs) {
+    if (&other == &m) continue;
+    Bitmap256 apm = c.apm & other.matrix.apm, aqm = c.aqm & other.matrix.aqm;
+    if (apm.none() || aqm.none()) continue;
+    apm.for_each([&](unsigned apid) {
+      aqm.for_each([&](unsigned apqi) {
+        log(m, LogLevel::WARNING,
+            fmt::format("Userspace may not assign queue {:02x}.{:04x} to mdev: already assigned to {}", apid, apqi, other.uuid()));
+      });
+    });
+    return Errno{EADDRINUSE};
+  }
+  return base::ok();
+}
+
+void MatrixDev::reset_queue(ApQueue& q) {
+  // ZAPQ: the queue is emptied and its interrupts are disabled.
+  q.irq_enabled = false;
+  q.requestq_count = q.pendingq_count = 0;
+  q.reset_rc = !q.config ? 3 : q.chkstop ? 4 : 0;
+}
+
+void MatrixDev::reset_adapters(const Bitmap256& apm, const Bitmap256& aqm) {
+  apm.for_each([&](unsigned apid) {
+    aqm.for_each([&](unsigned apqi) {
+      ApQueue* q = m_bus.queue(apid, apqi);
+      if (q && q->driver && q->driver->name() == "vfio_ap") reset_queue(*q);
+    });
+  });
+}
+
+void MatrixDev::update_guest(MatrixMdev& m) {
+  ApMatrix next = filter(m.matrix);
+  if (next == m.shadow_apcb) return;
+  ApMatrix old = m.shadow_apcb;
+  m.shadow_apcb = next;
+  if (m.kvm) {
+    m.kvm->crycb = next;  // kvm_arch_crypto_set_masks()
+    ++m.kvm->cfg_chg_count;
+  }
+  // Queues that were in the guest view and are no longer: reset them.
+  reset_adapters(old.apm.andnot(next.apm), old.aqm);
+  reset_adapters(next.apm, old.aqm.andnot(next.aqm));
+}
+
+void MatrixDev::commit(MatrixMdev& m, const ApMatrix& next) {
+  m.matrix = next;
+  update_guest(m);
+}
+
+Result<void> MatrixDev::assign_adapter(MatrixMdev& m, uint64_t apid) {
+  if (apid > m_apm_max) return Errno{ENODEV};
+  if (m.matrix.apm.test(static_cast<unsigned>(apid))) return base::ok();
+  ApMatrix next = m.matrix;
+  next.apm.set(static_cast<unsigned>(apid));
+  SIM_TRY_VOID(validate(m, next));
+  commit(m, next);
+  return base::ok();
+}
+
+Result<void> MatrixDev::assign_domain(MatrixMdev& m, uint64_t apqi) {
+  if (apqi > m_aqm_max) return Errno{ENODEV};
+  if (m.matrix.aqm.test(static_cast<unsigned>(apqi))) return base::ok();
+  ApMatrix next = m.matrix;
+  next.aqm.set(static_cast<unsigned>(apqi));
+  SIM_TRY_VOID(validate(m, next));
+  commit(m, next);
+  return base::ok();
+}
+
+// Control domains are neither reserved nor exclusive.
+Result<void> MatrixDev::assign_control_domain(MatrixMdev& m, uint64_t id) {
+  if (id > m_adm_max) return Errno{ENODEV};
+  ApMatrix next = m.matrix;
+  next.adm.set(static_cast<unsigned>(id));
+  commit(m, next);
+  return base::ok();
+}
+
+Result<void> MatrixDev::unassign_adapter(MatrixMdev& m, uint64_t apid) {
+  if (apid > m_apm_max) return Errno{ENODEV};
+  ApMatrix next = m.matrix;
+  next.apm.clear(static_cast<unsigned>(apid));
+  commit(m, next);
+  return base::ok();
+}
+
+Result<void> MatrixDev::unassign_domain(MatrixMdev& m, uint64_t apqi) {
+  if (apqi > m_aqm_max) return Errno{ENODEV};
+  ApMatrix next = m.matrix;
+  next.aqm.clear(static_cast<unsigned>(apqi));
+  commit(m, next);
+  return base::ok();
+}
+
+Result<void> MatrixDev::unassign_control_domain(MatrixMdev& m, uint64_t id) {
+  if (id > m_adm_max) return Errno{ENODEV};
+  ApMatrix next = m.matrix;
+  next.adm.clear(static_cast<unsigned>(id));
+  commit(m, next);
+  return base::ok();
+}
+
+// ap_config_store(): validation in the order EADDRNOTAVAIL, EADDRINUSE,
+// ENODEV (a bit beyond the maxima); nothing changes on error.
+Result<void> MatrixDev::set_ap_config(MatrixMdev& m, const ApMatrix& next) {
+  SIM_TRY_VOID(validate(m, next));
+  if (next.apm.last() > static_cast<int>(m_apm_max) || next.aqm.last() > static_cast<int>(m_aqm_max) ||
+      next.adm.last() > static_cast<int>(m_adm_max))
+    return Errno{ENODEV};
+  commit(m, next);
+  return base::ok();
+}
+
+// ------------------------------------------------------------ AP queues
+
+void MatrixDev::probe_queue(ApQueue& q) {
+  if (MatrixMdev* m = assigned_to(q.apid(), q.apqi)) update_guest(*m);
+}
+
+// vfio_ap_mdev_remove_queue(): a queue leaving vfio_ap takes its whole
+// adapter out of the guest; the queue itself is reset. The assignment stays.
+void MatrixDev::remove_queue(ApQueue& q) {
+  MatrixMdev* m = assigned_to(q.apid(), q.apqi);
+  reset_queue(q);
+  if (m) update_guest(*m);
+}
+
+Result<void> MatrixDev::in_use(const Bitmap256& apm, const Bitmap256& aqm) {
+  for (auto& m : m_mdevs) {
+    Bitmap256 a = apm & m.matrix.apm, d = aqm & m.matrix.aqm;
+    if (a.none() || d.none()) continue;
+    a.for_each([&](unsigned apid) {
+      d.for_each([&](unsigned apqi) {
+        log(m, LogLevel::WARNING, fmt::format("Can not reserve queue {:02x}.{:04x} for host driver: in use by mdev", apid, apqi));
+      });
+    });
+    return Errno{EADDRINUSE};
+  }
+  return base::ok();
+}
+
+const char* MatrixDev::queue_status(const ApQueue& q) const {
+  for (auto& m : m_mdevs) {
+    if (!m.matrix.apm.test(q.apid()) || !m.matrix.aqm.test(q.apqi)) continue;
+    if (m.kvm && m.shadow_apcb.apm.test(q.apid()) && m.shadow_apcb.aqm.test(q.apqi)) return "in use";
+    return "assigned";
+  }
+  return "unassigned";
+}
+
+void MatrixDev::on_scan_complete() {
+  for (auto& m : m_mdevs) update_guest(m);
+}
+
+// ------------------------------------------------------------- mdevs
+
+Result<void> MatrixDev::probe(mdev::MdevDevice& dev) {
+  m_mdevs.push_front(MatrixMdev{});
+  m_mdevs.front().mdev = &dev;
+  dev.driver_data = &m_mdevs.front();
+  dev.dir->add_attrs(vfio_ap_mdev_attrs(), &m_mdevs.front());
+  return base::ok();
+}
+
+Result<void> MatrixDev::remove(mdev::MdevDevice& dev) {
+  auto& m = *static_cast<MatrixMdev*>(dev.driver_data);
+  if (m.kvm) {
+    // vfio_unregister_group_dev() waits for the user to close the device,
+    // asking it every 10 s through vfio_ap_mdev_request(), which relays the
+    // request to QEMU's REQ eventfd (logging every tenth time).
+    auto now = std::chrono::steady_clock::now();
+    if (m.remove_requests == 0 || now - m.last_request >= std::chrono::seconds(10)) {
+      if (m.remove_requests % 10 == 0)
+        log(m, LogLevel::NOTICE, fmt::format("Relaying device request to user (#{})", m.remove_requests));
+      ++m.remove_requests;
+      ++m.kvm->req_count;
+      m.last_request = now;
+    }
+    return sysfs::WAIT_FOR_CHANGE;
+  }
+  reset_adapters(m.matrix.apm, m.matrix.aqm);
+  dev.dir->remove_attrs(vfio_ap_mdev_attrs());
+  m_mdevs.remove_if([&](const MatrixMdev& x) { return &x == &m; });
+  return base::ok();
+}
+
+// ------------------------------------------------------------- guests
+
+bool MatrixDev::start_guest(const std::string& name, const std::string& uuid, bool ap_facility, std::string& error) {
+  if (m_guests.count(name)) {
+    error = fmt::format("guest {} is already running", name);
+    return false;
+  }
+  MatrixMdev* m = find(uuid);
+  if (!m) {
+    error = fmt::format("vfio-ap: no mediated device {} (sysfsdev=/sys/devices/vfio_ap/matrix/{})", uuid, uuid);
+    return false;
+  }
+  if (!ap_facility) {
+    error = "vfio-ap: the CPU model must have the AP facility (-cpu ...,ap=on) to use a vfio-ap device";
+    return false;
+  }
+  if (m->kvm) {
+    error = fmt::format("vfio-ap: mediated device {} is already in use by guest {}", uuid, m->kvm->name);
+    return false;
+  }
+  auto kvm = std::make_unique<Kvm>();
+  kvm->name = name;
+  kvm->ap_facility = ap_facility;
+  kvm->mdev = m;
+  m->kvm = kvm.get();
+  m->remove_requests = 0;
+  kvm->crycb = m->shadow_apcb;
+  m_guests.emplace(name, std::move(kvm));
+  return true;
+}
+
+// vfio_ap_mdev_close_device(): the guest's masks are cleared and every
+// queue of the mdev is reset.
+bool MatrixDev::stop_guest(const std::string& name, std::string& error) {
+  auto it = m_guests.find(name);
+  if (it == m_guests.end()) {
+    error = fmt::format("no guest {}", name);
+    return false;
+  }
+  if (MatrixMdev* m = it->second->mdev) {
+    m->kvm = nullptr;
+    reset_adapters(m->matrix.apm, m->matrix.aqm);
+  }
+  m_guests.erase(it);
+  return true;
+}
+
+}  // namespace vfio_ap
