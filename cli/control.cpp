@@ -9,6 +9,9 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <shared_mutex>
+#include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -90,13 +93,65 @@ void ControlServer::serve() {
   }
 }
 
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> words;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+std::string masks_text(const vfio_ap::ApMatrix& m) {
+  return fmt::format("APM 0x{}\nAQM 0x{}\nADM 0x{}\n", m.apm.hex(), m.aqm.hex(), m.adm.hex());
+}
+
+// What a guest sees: its CRYCB masks and the APQNs and control domains in them.
+std::string guest_text(const vfio_ap::Kvm& kvm) {
+  std::string out = fmt::format("guest {}\nmdev {}\n", kvm.name, kvm.mdev ? kvm.mdev->uuid() : "-");
+  out += masks_text(kvm.crycb);
+  out += "APQNs";
+  kvm.crycb.apm.for_each([&](unsigned a) { kvm.crycb.aqm.for_each([&](unsigned d) { out += fmt::format(" {:02x}.{:04x}", a, d); }); });
+  out += "\ncontrol domains";
+  kvm.crycb.adm.for_each([&](unsigned d) { out += fmt::format(" {:04x}", d); });
+  return out + fmt::format("\nconfiguration changes {}\nremove requests {}\n", kvm.cfg_chg_count, kvm.req_count);
+}
+
+}  // namespace
+
 std::string ControlServer::handle(const std::string& request) {
+  auto words = split(request);
+  if (words.size() >= 2 && words[0] == "guest") {
+    auto& md = m_sys.matrix_dev();
+    const std::string& verb = words[1];
+    std::string error;
+    if (verb == "start" && words.size() >= 4) {
+      bool ap = words.size() < 5 || words[4] != "ap=off";
+      bool ok = m_fuse.mutate([&] { return md.start_guest(words[2], words[3], ap, error); });
+      return ok ? "OK\n" : "ERR " + error + "\n";
+    }
+    if (verb == "stop" && words.size() == 3) {
+      bool ok = m_fuse.mutate([&] { return md.stop_guest(words[2], error); });
+      return ok ? "OK\n" : "ERR " + error + "\n";
+    }
+    std::shared_lock g(m_sys.lock());
+    if (verb == "list") {
+      std::string out = "OK\n";
+      for (auto& [name, kvm] : md.guests()) out += fmt::format("{} {}\n", name, kvm->mdev ? kvm->mdev->uuid() : "-");
+      return out;
+    }
+    if (verb == "show" && words.size() == 3) {
+      auto it = md.guests().find(words[2]);
+      if (it == md.guests().end()) return "ERR no guest " + words[2] + "\n";
+      return "OK\n" + guest_text(*it->second);
+    }
+  }
   if (request == "dmesg") {
-    std::lock_guard g(m_sys.lock());
+    std::shared_lock g(m_sys.lock());
     return "OK\n" + m_sys.klog().dmesg();
   }
   if (request == "uevents") {
-    std::lock_guard g(m_sys.lock());
+    std::shared_lock g(m_sys.lock());
     std::string out = "OK\n";
     for (auto& e : m_sys.uevents().events()) out += e.monitor_text();
     return out;

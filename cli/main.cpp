@@ -39,7 +39,30 @@ int main(int argc, char** argv) {
   auto* uevents = app.add_subcommand("uevents", "Print the uevents sent so far, as `udevadm monitor --kernel --property`");
   uevents->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
 
+  auto* guest = app.add_subcommand("guest", "Simulated KVM guests with a vfio-ap device (as QEMU -device vfio-ap)");
+  guest->require_subcommand(1);
+  std::string sysdir = "/sys", name, mdev;
+  bool no_ap = false;
+  auto* gstart = guest->add_subcommand("start", "Start guest NAME with the vfio-ap device of an mdev");
+  gstart->add_option("NAME", name)->required();
+  gstart->add_option("--mdev,--sysfsdev", mdev, "The mdev: its UUID or /sys/devices/vfio_ap/matrix/UUID")->required();
+  gstart->add_flag("--no-ap", no_ap, "The CPU model lacks the AP facility (-cpu ...,ap=off)");
+  auto* gstop = guest->add_subcommand("stop", "Stop guest NAME: its vfio-ap device is closed");
+  gstop->add_option("NAME", name)->required();
+  auto* gshow = guest->add_subcommand("show", "Show the CRYCB masks of guest NAME and the APQNs it can use");
+  gshow->add_option("NAME", name)->required();
+  auto* glist = guest->add_subcommand("list", "List the running guests and their mdevs");
+  for (auto* sub : {gstart, gstop, gshow, glist})
+    sub->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+
   CLI11_PARSE(app, argc, argv);
+  if (gstart->parsed()) {
+    std::string uuid = mdev.substr(mdev.find_last_of('/') + 1);
+    return mdevsim::control_request(sysdir, "guest start " + name + " " + uuid + (no_ap ? " ap=off" : ""));
+  }
+  if (gstop->parsed()) return mdevsim::control_request(sysdir, "guest stop " + name);
+  if (gshow->parsed()) return mdevsim::control_request(sysdir, "guest show " + name);
+  if (glist->parsed()) return mdevsim::control_request(sysdir, "guest list");
   if (dmesg->parsed()) return mdevsim::control_request(mountpoint, "dmesg");
   if (uevents->parsed()) return mdevsim::control_request(mountpoint, "uevents");
   if (mount->parsed()) return mdevsim::cmd_mount(host_file, mountpoint, foreground);

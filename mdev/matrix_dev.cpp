@@ -66,7 +66,7 @@ ApMatrix MatrixDev::host() const { return {m_bus.qci_apm(), m_bus.qci_aqm(), m_b
 // vfio_ap_mdev_filter_matrix() + vfio_ap_mdev_filter_cdoms(): an adapter
 // reaches the guest only if every one of its APQNs in the guest's domains
 // is bound to vfio_ap and passable.
-ApMatrix MatrixDev::filter(const ApMatrix& matrix) const {
+ApMatrix MatrixDev::filter(const ApMatrix& matrix, const ApQueue* leaving) const {
   ApMatrix h = host();
   ApMatrix s{matrix.apm & h.apm, matrix.aqm & h.aqm, matrix.adm & h.adm};
   Bitmap256 apm = s.apm;
@@ -74,7 +74,7 @@ ApMatrix MatrixDev::filter(const ApMatrix& matrix) const {
     bool ok = true;
     s.aqm.for_each([&](unsigned apqi) {
       const ApQueue* q = m_bus.queue(apid, apqi);
-      if (!q || !q->driver || q->driver->name() != "vfio_ap" || !passable(q->reset_rc)) ok = false;
+      if (!q || q == leaving || !q->driver || q->driver->name() != "vfio_ap" || !passable(q->reset_rc)) ok = false;
     });
     if (!ok) s.apm.clear(apid);
   });
@@ -127,8 +127,8 @@ void MatrixDev::reset_adapters(const Bitmap256& apm, const Bitmap256& aqm) {
   });
 }
 
-void MatrixDev::update_guest(MatrixMdev& m) {
-  ApMatrix next = filter(m.matrix);
+void MatrixDev::update_guest(MatrixMdev& m, const ApQueue* leaving) {
+  ApMatrix next = filter(m.matrix, leaving);
   if (next == m.shadow_apcb) return;
   ApMatrix old = m.shadow_apcb;
   m.shadow_apcb = next;
@@ -220,8 +220,8 @@ void MatrixDev::probe_queue(ApQueue& q) {
 // adapter out of the guest; the queue itself is reset. The assignment stays.
 void MatrixDev::remove_queue(ApQueue& q) {
   MatrixMdev* m = assigned_to(q.apid(), q.apqi);
+  if (m) update_guest(*m, &q);
   reset_queue(q);
-  if (m) update_guest(*m);
 }
 
 Result<void> MatrixDev::in_use(const Bitmap256& apm, const Bitmap256& aqm) {

@@ -96,13 +96,14 @@ class MatrixDev final : public mdev::MdevDriverOps {
  private:
   // Host configuration as vfio_ap sees it (QCI masks).
   ApMatrix host() const;
-  ApMatrix filter(const ApMatrix& matrix) const;
+  // `leaving` is a queue on its way out of vfio_ap, still bound meanwhile.
+  ApMatrix filter(const ApMatrix& matrix, const ap::ApQueue* leaving = nullptr) const;
   Result<void> validate(const MatrixMdev& m, const ApMatrix& candidate);
   // Installs a new assignment that passed validation, then hot plugs.
   void commit(MatrixMdev& m, const ApMatrix& next);
   // Recomputes the guest view; updates the guest and resets the queues of
   // adapters that left it.
-  void update_guest(MatrixMdev& m);
+  void update_guest(MatrixMdev& m, const ap::ApQueue* leaving = nullptr);
   void reset_queue(ap::ApQueue& q);
   void reset_adapters(const Bitmap256& apm, const Bitmap256& aqm);
   MatrixMdev* assigned_to(unsigned apid, unsigned apqi);

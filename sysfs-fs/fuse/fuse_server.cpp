@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
@@ -247,9 +248,21 @@ struct FuseServer::Impl {
   static void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t, fuse_file_info* fi) {
     Impl& s = of(req);
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
-    auto r = s.server.mutate([&] { return static_cast<Attribute&>(*f->node).store(std::string_view(buf, size)); });
-    if (!r) return (void)fuse_reply_err(req, r.error().code);
-    fuse_reply_write(req, *r);
+    for (;;) {
+      uint64_t gen = 0;
+      auto r = s.server.mutate([&] {
+        gen = s.server.generation();
+        return static_cast<Attribute&>(*f->node).store(std::string_view(buf, size));
+      });
+      // A store that blocks in the kernel (mdev remove of an open device)
+      // is tried again when anything changes, and every ten seconds.
+      if (!r && r.error() == WAIT_FOR_CHANGE) {
+        s.server.wait_for_change(gen + 1, std::chrono::seconds(10));
+        continue;
+      }
+      if (!r) return (void)fuse_reply_err(req, r.error().code);
+      return (void)fuse_reply_write(req, *r);
+    }
   }
 
   // Turning flush off once saves a round trip on every close.
@@ -423,6 +436,19 @@ void FuseServer::unmount() {
     fuse_session_unmount(m_impl->se);
     m_impl->mounted = false;
   }
+}
+
+void FuseServer::changed(uint64_t gen) {
+  {
+    std::lock_guard g(m_changed_lock);
+    m_changed_gen = std::max(m_changed_gen, gen);
+  }
+  m_changed_cv.notify_all();
+}
+
+void FuseServer::wait_for_change(uint64_t gen, std::chrono::milliseconds timeout) {
+  std::unique_lock g(m_changed_lock);
+  m_changed_cv.wait_for(g, timeout, [&] { return m_changed_gen > gen; });
 }
 
 // Only what the kernel knows needs invalidating.

@@ -2,6 +2,8 @@
 // way kernfs serves sysfs. The only code that includes a FUSE header.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -39,10 +41,16 @@ class FuseServer {
     std::unique_lock lock(m_model_lock);
     auto result = f();
     auto inval = take_invalidations();
+    uint64_t gen = ++m_generation;
     lock.unlock();
     send_invalidations(inval);
+    changed(gen);
     return result;
   }
+  // The number of mutations so far (read under the model lock).
+  uint64_t generation() const { return m_generation; }
+  // Waits until a mutation after `gen`, or the timeout.
+  void wait_for_change(uint64_t gen, std::chrono::milliseconds timeout);
 
   // Implementation detail of the C callbacks.
   struct Impl;
@@ -53,10 +61,15 @@ class FuseServer {
     std::string name;  // empty: only the attributes of `parent` changed
   };
   std::vector<Inval> take_invalidations();  // under the model lock
+  void changed(uint64_t gen);
   void send_invalidations(const std::vector<Inval>& inval);
 
   std::unique_ptr<Impl> m_impl;
   std::shared_mutex& m_model_lock;
+  uint64_t m_generation = 0;  // under the model lock
+  std::mutex m_changed_lock;
+  std::condition_variable m_changed_cv;
+  uint64_t m_changed_gen = 0;  // under m_changed_lock
 };
 
 }  // namespace sysfs
