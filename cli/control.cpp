@@ -106,6 +106,8 @@ std::string masks_text(const vfio_ap::ApMatrix& m) {
   return fmt::format("APM 0x{}\nAQM 0x{}\nADM 0x{}\n", m.apm.hex(), m.aqm.hex(), m.adm.hex());
 }
 
+}  // namespace
+
 // What a guest sees: its CRYCB masks and the APQNs and control domains in them.
 std::string guest_text(const vfio_ap::Kvm& kvm) {
   std::string out = fmt::format("guest {}\nmdev {}\n", kvm.name, kvm.mdev ? kvm.mdev->uuid() : "-");
@@ -116,8 +118,6 @@ std::string guest_text(const vfio_ap::Kvm& kvm) {
   kvm.crycb.adm.for_each([&](unsigned d) { out += fmt::format(" {:04x}", d); });
   return out + fmt::format("\nconfiguration changes {}\nremove requests {}\n", kvm.cfg_chg_count, kvm.req_count);
 }
-
-}  // namespace
 
 std::string ControlServer::handle(const std::string& request) {
   auto words = split(request);

@@ -12,9 +12,16 @@ namespace sysfs {
 class FuseServer;
 }
 
+namespace vfio_ap {
+struct Kvm;
+}
+
 namespace mdevsim {
 
 class System;
+
+// `mdevsim guest show`: the CRYCB masks and the APQNs and control domains.
+std::string guest_text(const vfio_ap::Kvm& kvm);
 
 // Where a simulator mounted at `real_mountpoint` keeps its files:
 // $MDEVSIM_RUN_DIR, else /run/mdevsim for root, else /tmp/mdevsim-<uid>.

@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "cli/control.h"
 #include "tests/golden/transcript.h"
 #include "tests/support/mounted.h"
 
@@ -34,6 +37,9 @@ class Client {
   virtual Outcome readlink(const std::string& path) = 0;
   virtual Outcome ls(const std::string& path) = 0;  // names sorted, space separated
   virtual System& sys() = 0;
+  // Runs a change of the model outside sysfs (guests) as the control
+  // socket does.
+  virtual bool mutate(const std::function<bool()>& f) = 0;
 };
 
 std::string join_sorted(std::vector<std::string> names) {
@@ -67,6 +73,10 @@ class InProcess final : public Client {
     return r ? Outcome{join_sorted(*r), 0} : Outcome{"", r.error().code};
   }
   System& sys() override { return m_sys; }
+  bool mutate(const std::function<bool()>& f) override {
+    std::lock_guard g(m_sys.lock());
+    return f();
+  }
 
  private:
   System m_sys;
@@ -99,6 +109,7 @@ class ThroughMount final : public Client {
     return {join_sorted(names), 0};
   }
   System& sys() override { return m_mount.sys(); }
+  bool mutate(const std::function<bool()>& f) override { return m_mount.server().mutate(f); }
 
  private:
   Mounted m_mount;
@@ -141,6 +152,23 @@ void run(Client& c, const golden::Transcript& t) {
       Outcome rl = c.readlink(st.path);
       EXPECT_TRUE(o.err == ENOENT && l.err == ENOENT && rl.err == ENOENT) << st.path << " exists";
       continue;
+    } else if (st.op == "guest") {
+      std::istringstream in(st.data);
+      std::string verb, name, uuid, opt;
+      in >> verb >> name >> uuid >> opt;
+      auto& md = c.sys().matrix_dev();
+      std::string error;
+      if (verb == "show") {
+        std::lock_guard g(c.sys().lock());
+        auto it = md.guests().find(name);
+        got.text = it == md.guests().end() ? "no guest" : mdevsim::guest_text(*it->second);
+      } else {
+        bool ok = c.mutate([&] {
+          return verb == "start" ? md.start_guest(name, uuid, opt != "ap=off", error) : md.stop_guest(name, error);
+        });
+        got.text = ok ? "ok" : error;
+        if (ok && !st.expect_text) got.text = "ok";
+      }
     } else {
       std::lock_guard g(c.sys().lock());
       if (st.op == "dmesg") {

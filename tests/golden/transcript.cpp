@@ -97,9 +97,15 @@ Transcript parse_transcript(const std::string& file) {
       t.host = word(line, i);
       continue;
     }
-    static const char* ops[] = {"write", "read", "readlink", "ls", "missing", "dmesg", "uevent"};
+    static const char* ops[] = {"write", "read", "readlink", "ls", "missing", "dmesg", "uevent", "guest"};
     if (std::find(std::begin(ops), std::end(ops), st.op) == std::end(ops)) throw std::runtime_error(where + ": unknown op " + st.op);
-    if (st.op != "dmesg" && st.op != "uevent") st.path = word(line, i);
+    if (st.op == "guest") {
+      // guest start NAME UUID [ap=off] | guest stop NAME | guest show NAME
+      for (std::string w = word(line, i); !w.empty() && w != "->"; w = word(line, i)) st.data += (st.data.empty() ? "" : " ") + w;
+      i -= 2;
+    } else if (st.op != "dmesg" && st.op != "uevent") {
+      st.path = word(line, i);
+    }
     if (st.op == "write") {
       skip_ws(line, i);
       if (i >= line.size() || line[i] != '"') throw std::runtime_error(where + ": write needs a quoted string");

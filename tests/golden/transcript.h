@@ -12,6 +12,8 @@
 //   missing bus/ap/devices/07.0004
 //   dmesg -> "text of the last kernel log line"
 //   uevent -> "ACTION=change\nDEVPATH=/devices/ap\n..."   (the last uevent)
+//   guest start g1 <uuid> [ap=off] -> ok     (or -> "QEMU's error message")
+//   guest show g1 -> "guest g1\n..."         guest stop g1 -> ok
 //
 // Strings use C escapes (\n \t \\ \" \xNN).
 #pragma once
@@ -23,9 +25,9 @@ namespace golden {
 
 struct Step {
   int line;
-  std::string op;      // write read readlink ls missing dmesg uevent
+  std::string op;      // write read readlink ls missing dmesg uevent guest
   std::string path;
-  std::string data;    // for write
+  std::string data;    // for write; the arguments of guest
   std::string expect;  // "ok", an errno name, or the expected text
   bool expect_text;    // expect is a quoted string
 };
