@@ -32,36 +32,26 @@
 //   --sim_host=FILE        host file for the in-process simulator
 //   --mdevsim=PATH         the mdevsim binary for the "ext" target ("" = none)
 //   --no_request_profile   skip the FUSE request count
-#define FUSE_USE_VERSION 314
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <fuse3/fuse_lowlevel.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "apbus/host_config.h"
+#include "benchmarks/bench_support.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
 
@@ -71,45 +61,13 @@
 
 namespace {
 
-// ------------------------------------------------------------ client side
-
-// open, read until EOF, close. Bytes read, or -errno.
-long read_once(const char* path) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return -errno;
-  char buf[4096];
-  long total = 0;
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) total += n;
-  long r = n < 0 ? -errno : total;
-  close(fd);
-  return r;
-}
-
-// open(O_WRONLY|O_TRUNC), one write, close. Bytes written, or -errno.
-long write_once(const char* path, const std::string& data) {
-  int fd = open(path, O_WRONLY | O_TRUNC);
-  if (fd < 0) return -errno;
-  ssize_t n = write(fd, data.data(), data.size());
-  long r = n < 0 ? -errno : n;
-  close(fd);
-  return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string make_tmp_dir(const char* base) {
-  std::string tmpl = std::string(base) + "/mdevsim-bench-XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-  return tmpl;
-}
-
-bool can_mount() { return geteuid() == 0 && access("/dev/fuse", R_OK | W_OK) == 0; }
+using bench::BareFuse;
+using bench::BareFuseProcess;
+using bench::can_mount;
+using bench::make_tmp_dir;
+using bench::read_once;
+using bench::slurp;
+using bench::write_once;
 
 // ------------------------------------------------- the simulator, in-process
 
@@ -179,173 +137,6 @@ class ExternalSim {
   std::string m_dir;
 };
 
-// ------------------------------------------- the bare FUSE reference
-
-// One regular file, "attr", inode 2, in the root directory.
-class BareFuse {
- public:
-  static constexpr fuse_ino_t FILE_INO = 2;
-  static constexpr double TIMEOUT = 1.0;  // the simulator's ENTRY_TIMEOUT
-
-  BareFuse() : m_dir(make_tmp_dir("/tmp")) {
-    std::vector<std::string> argv = {"mdevsim-bench", "-o", "fsname=bare,subtype=mdevsim-bench"};
-    if (geteuid() == 0) argv.insert(argv.end(), {"-o", "allow_other"});
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
-    static const fuse_lowlevel_ops ops = make_ops();
-    m_se = fuse_session_new(&args, &ops, sizeof ops, this);
-    if (!m_se || fuse_session_mount(m_se, m_dir.c_str()) != 0) {
-      if (m_se) fuse_session_destroy(m_se);
-      rmdir(m_dir.c_str());
-      throw std::runtime_error("bare FUSE: cannot mount");
-    }
-    m_loop = std::thread([this] {
-      // The simulator's loop configuration (FuseServer::loop).
-      fuse_loop_config* cfg = fuse_loop_cfg_create();
-      fuse_loop_cfg_set_clone_fd(cfg, 0);
-      fuse_loop_cfg_set_max_threads(cfg, 16);
-      fuse_session_loop_mt(m_se, cfg);
-      fuse_loop_cfg_destroy(cfg);
-    });
-  }
-  ~BareFuse() {
-    fuse_session_exit(m_se);
-    fuse_session_unmount(m_se);
-    m_loop.join();
-    fuse_session_destroy(m_se);
-    rmdir(m_dir.c_str());
-  }
-  std::string file() const { return m_dir + "/attr"; }
-  const std::string& dir() const { return m_dir; }
-
- private:
-  static struct stat stat_of(fuse_ino_t ino) {
-    struct stat st{};
-    st.st_ino = ino;
-    st.st_blksize = 4096;
-    if (ino == FUSE_ROOT_ID) {
-      st.st_mode = S_IFDIR | 0755;
-      st.st_nlink = 2;
-    } else {
-      st.st_mode = S_IFREG | 0644;
-      st.st_nlink = 1;
-      st.st_size = 4096;  // like every sysfs attribute
-    }
-    return st;
-  }
-  static void op_init(void*, fuse_conn_info* conn) {
-    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-    conn->want &= ~static_cast<unsigned>(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
-  }
-  static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    if (parent != FUSE_ROOT_ID || std::strcmp(name, "attr") != 0) return (void)fuse_reply_err(req, ENOENT);
-    fuse_entry_param e{};
-    e.ino = FILE_INO;
-    e.attr = stat_of(FILE_INO);
-    e.entry_timeout = TIMEOUT;
-    e.attr_timeout = TIMEOUT;
-    fuse_reply_entry(req, &e);
-  }
-  static void op_forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
-  static void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-    struct stat st = stat_of(ino);
-    fuse_reply_attr(req, &st, ino == FUSE_ROOT_ID ? 0.0 : TIMEOUT);
-  }
-  static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, fuse_file_info*) {
-    struct stat st = stat_of(ino);
-    fuse_reply_attr(req, &st, ino == FUSE_ROOT_ID ? 0.0 : TIMEOUT);
-  }
-  static void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    if (ino != FILE_INO) return (void)fuse_reply_err(req, EISDIR);
-    fi->direct_io = 1;
-    fi->keep_cache = 0;
-    fuse_reply_open(req, fi);
-  }
-  static void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*) {
-    static const char text[] = "0\n";
-    size_t len = sizeof text - 1;
-    size_t o = static_cast<size_t>(off);
-    if (o >= len) return (void)fuse_reply_buf(req, nullptr, 0);
-    fuse_reply_buf(req, text + o, std::min(size, len - o));
-  }
-  static void op_write(fuse_req_t req, fuse_ino_t, const char*, size_t size, off_t, fuse_file_info*) {
-    fuse_reply_write(req, size);
-  }
-  static void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
-  static void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
-  static fuse_lowlevel_ops make_ops() {
-    fuse_lowlevel_ops o{};
-    o.init = op_init;
-    o.lookup = op_lookup;
-    o.forget = op_forget;
-    o.getattr = op_getattr;
-    o.setattr = op_setattr;
-    o.open = op_open;
-    o.read = op_read;
-    o.write = op_write;
-    o.flush = op_flush;
-    o.release = op_release;
-    return o;
-  }
-
-  std::string m_dir;
-  fuse_session* m_se = nullptr;
-  std::thread m_loop;
-};
-
-// The same file system served by a child process: the reference for the
-// "ext" target, whose server is another process too. Forked before this
-// process starts any thread.
-class BareFuseProcess {
- public:
-  BareFuseProcess() {
-    int ready[2];
-    if (pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    m_pid = fork();
-    if (m_pid < 0) throw std::runtime_error("fork failed");
-    if (m_pid == 0) {
-      close(ready[0]);
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGTERM);
-      pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by the server threads
-      int code = 0;
-      try {
-        BareFuse fs;
-        std::string dir = fs.dir();
-        if (write(ready[1], dir.data(), dir.size()) < 0) code = 1;
-        close(ready[1]);
-        int sig = 0;
-        sigwait(&set, &sig);
-      } catch (...) {
-        code = 1;
-      }
-      _exit(code);
-    }
-    close(ready[1]);
-    char buf[256];
-    ssize_t n;
-    while ((n = read(ready[0], buf, sizeof buf)) > 0) m_dir.append(buf, static_cast<size_t>(n));
-    close(ready[0]);
-    if (m_dir.empty()) {
-      waitpid(m_pid, nullptr, 0);
-      throw std::runtime_error("bare FUSE child: cannot mount");
-    }
-  }
-  ~BareFuseProcess() {
-    kill(m_pid, SIGTERM);
-    waitpid(m_pid, nullptr, 0);
-  }
-  std::string file() const { return m_dir + "/attr"; }
-  const std::string& dir() const { return m_dir; }
-
- private:
-  pid_t m_pid = -1;
-  std::string m_dir;
-};
-
 // ------------------------------------------------------------- targets
 
 struct Target {
@@ -404,64 +195,10 @@ std::string current_value(const std::string& attr) {
   return v;
 }
 
-// ----------------------------------------------- collecting the results
-
-struct Result {
-  std::vector<double> ops;  // items_per_second of each repetition
-  double reported_median = 0;  // the "median" aggregate, when repeated
-  int64_t threads = 1;
-  std::string error;
-  double median() const {
-    if (reported_median > 0) return reported_median;
-    if (ops.empty()) return 0;
-    auto v = ops;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  }
-};
-std::map<std::string, Result> g_results;  // by run name
-
-class CollectingReporter : public benchmark::ConsoleReporter {
- public:
-  using ConsoleReporter::ConsoleReporter;
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (auto& r : runs) {
-      bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
-      if (r.run_type != Run::RT_Iteration && !median) continue;
-      auto& res = g_results[r.run_name.str()];
-      res.threads = r.threads;
-      if (r.error_occurred) {
-        res.error = r.error_message;
-        continue;
-      }
-      auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end()) continue;
-      if (median) res.reported_median = it->second.value;
-      else res.ops.push_back(it->second.value);
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-};
-
-// The run name of a target's single-threaded benchmark.
-std::string run_name(const std::string& target, int threads = 1) {
-  return target + "/real_time" + (threads > 1 ? "/threads:" + std::to_string(threads) : "");
-}
-
-// Benchmarks with several thread counts carry "/threads:1" too.
-double ops_of(const std::string& target, int threads = 1) {
-  for (auto& name : {run_name(target, threads), target + "/real_time/threads:" + std::to_string(threads)}) {
-    auto it = g_results.find(name);
-    if (it != g_results.end()) return it->second.median();
-  }
-  return 0;
-}
-
 void print_summary() {
   std::printf("\n== Summary (median ops/s of the runs; one op = open + read-to-EOF or one write + close)\n");
   std::printf("%-42s %14s %12s\n", "benchmark", "ops/s", "us/op");
-  for (auto& [name, r] : g_results) {
+  for (auto& [name, r] : bench::results()) {
     if (!r.error.empty()) {
       std::printf("%-42s %14s   %s\n", name.c_str(), "error", r.error.c_str());
       continue;
@@ -470,13 +207,7 @@ void print_summary() {
     // With several threads, ops/s is the sum over them; us/op is per thread.
     std::printf("%-42s %14.0f %12.2f\n", name.c_str(), ops, ops > 0 ? 1e6 * static_cast<double>(r.threads) / ops : 0.0);
   }
-
-  struct Ratio {
-    const char* what;
-    std::string num, den;
-    int threads;
-  };
-  std::vector<Ratio> ratios = {
+  bench::print_ratios({
       {"sim read apmask / native sysfs read", "read/sim_apmask", "read/sysfs", 1},
       {"sim read queue attr / native sysfs read", "read/sim_queue", "read/sysfs", 1},
       {"sim read queue via bus symlink / sysfs read", "read/sim_queue_via_bus_link", "read/sysfs", 1},
@@ -492,115 +223,20 @@ void print_summary() {
       {"bare FUSE write / tmpfs write", "write/bare", "write/tmpfs", 1},
       {"2 threads: sim read apmask / bare read", "read/sim_apmask", "read/bare", 2},
       {"2 threads: sim write ap_domain / bare write", "write/sim_ap_domain", "write/bare", 2},
-  };
-  std::printf("\n== Ratios (throughput; 1.00 = as fast, 0.10 = ten times slower)\n");
-  std::printf("%-46s %10s %14s %14s\n", "ratio", "value", "numerator/s", "denominator/s");
-  for (auto& r : ratios) {
-    double a = ops_of(r.num, r.threads), b = ops_of(r.den, r.threads);
-    if (a <= 0 || b <= 0) {
-      std::printf("%-46s %10s\n", r.what, "n/a");
-      continue;
-    }
-    std::printf("%-46s %10.3f %14.0f %14.0f\n", r.what, a / b, a, b);
-  }
-  std::fflush(stdout);
+  });
 }
 
-// ---------------------------------------------- FUSE request profile
-
-// Counts fuse:fuse_request_send events of one connection in a private
-// tracefs instance while `op` runs for about `seconds`.
-class RequestTracer {
- public:
-  RequestTracer() {
-    for (const char* base : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
-      std::string inst = std::string(base) + "/instances";
-      if (access((inst).c_str(), W_OK) != 0) continue;
-      m_dir = inst + "/mdevsim-bench-" + std::to_string(getpid());
-      if (mkdir(m_dir.c_str(), 0700) == 0 &&
-          access((m_dir + "/events/fuse/fuse_request_send/enable").c_str(), W_OK) == 0)
-        return;
-      rmdir(m_dir.c_str());
-      m_dir.clear();
-    }
-  }
-  ~RequestTracer() {
-    if (!m_dir.empty()) {
-      put("events/fuse/fuse_request_send/enable", "0");
-      rmdir(m_dir.c_str());
-    }
-  }
-  bool ok() const { return !m_dir.empty(); }
-
-  // opcode name -> count
-  std::map<std::string, long> count(dev_t dev, const std::function<bool()>& op, double seconds, long& ops) {
-    // The kernel's dev_t: major << 20 | minor.
-    unsigned kdev = (major(dev) << 20) | minor(dev);
-    put("buffer_size_kb", "8192");
-    put("events/fuse/fuse_request_send/filter", "connection == " + std::to_string(kdev));
-    put("trace", "");
-    put("events/fuse/fuse_request_send/enable", "1");
-    ops = 0;
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      for (int i = 0; i < 100; ++i, ++ops)
-        if (!op()) break;
-    }
-    put("events/fuse/fuse_request_send/enable", "0");
-    std::map<std::string, long> out;
-    std::ifstream in(m_dir + "/trace");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.starts_with("#")) continue;
-      auto p = line.find("(FUSE_");
-      if (p == std::string::npos) continue;
-      auto q = line.find(')', p);
-      ++out[line.substr(p + 6, q - p - 6)];
-    }
-    return out;
-  }
-
- private:
-  void put(const std::string& file, const std::string& value) {
-    int fd = open((m_dir + "/" + file).c_str(), O_WRONLY | O_TRUNC);
-    if (fd < 0) return;
-    if (write(fd, value.data(), value.size()) < 0) {
-    }
-    close(fd);
-  }
-  std::string m_dir;
-};
-
+// How many FUSE requests of each kind one operation of each target costs.
 void print_request_profile() {
-  RequestTracer tracer;
-  if (!tracer.ok()) {
-    std::printf("\n(FUSE request profile skipped: no writable tracefs with the fuse:fuse_request_send event)\n");
-    return;
-  }
-  std::printf("\n== FUSE requests per operation (fuse:fuse_request_send, ~2 s of single-threaded ops each,\n"
-              "   so that entry/attr timeouts of 1 s are amortised as in the benchmark)\n");
-  std::printf("%-34s %9s  %s\n", "target", "req/op", "by opcode (per op)");
+  std::vector<bench::ProfileTarget> targets;
   for (auto& t : g_targets) {
     if (t.mount.empty()) continue;
-    struct stat st{};
-    if (stat(t.mount.c_str(), &st) != 0) continue;
-    const char* path = t.path.c_str();
-    bool is_write = !t.data.empty();
-    long ops = 0;
-    auto counts = tracer.count(
-        st.st_dev, [&] { return (is_write ? write_once(path, t.data) : read_once(path)) >= 0; }, 2.0, ops);
-    long total = 0;
-    for (auto& [k, v] : counts) total += v;
-    std::string by;
-    for (auto& [k, v] : counts) {
-      char b[64];
-      std::snprintf(b, sizeof b, "%s%s %.3f", by.empty() ? "" : ", ", k.c_str(), static_cast<double>(v) / static_cast<double>(ops));
-      by += b;
-    }
-    std::printf("%-34s %9.3f  %s   (%ld ops)\n", t.name.c_str(), static_cast<double>(total) / static_cast<double>(ops),
-                by.c_str(), ops);
+    const Target* p = &t;
+    targets.push_back({t.name, t.mount, [p] {
+                         return (p->data.empty() ? read_once(p->path.c_str()) : write_once(p->path.c_str(), p->data)) >= 0;
+                       }});
   }
-  std::fflush(stdout);
+  bench::print_request_profile(targets);
 }
 
 }  // namespace
@@ -706,8 +342,7 @@ int main(int argc, char** argv) {
       b->Threads(1)->Threads(2);
   }
 
-  CollectingReporter reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
-                                                    : benchmark::ConsoleReporter::OO_Tabular);
+  auto reporter = bench::make_reporter();
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   print_summary();

@@ -108,6 +108,17 @@ std::string masks_text(const vfio_ap::ApMatrix& m) {
 
 }  // namespace
 
+std::pair<std::vector<std::string>, vfio_ap::MatrixDev::GuestOptions> guest_start_args(const std::vector<std::string>& args) {
+  std::vector<std::string> uuids;
+  vfio_ap::MatrixDev::GuestOptions opts;
+  for (auto& a : args) {
+    if (a == "ap=off") opts.ap_facility = false;
+    else if (a == "unplug-on-request") opts.unplug_on_request = true;
+    else uuids.push_back(a);
+  }
+  return {uuids, opts};
+}
+
 // What a guest sees: its CRYCB masks and the APQNs and control domains in them.
 std::string guest_text(const vfio_ap::Kvm& kvm) {
   std::string out = fmt::format("guest {}\nmdev {}\n", kvm.name, kvm.mdev ? kvm.mdev->uuid() : "-");
@@ -126,8 +137,8 @@ std::string ControlServer::handle(const std::string& request) {
     const std::string& verb = words[1];
     std::string error;
     if (verb == "start" && words.size() >= 4) {
-      bool ap = words.size() < 5 || words[4] != "ap=off";
-      bool ok = m_fuse.mutate([&] { return md.start_guest(words[2], words[3], ap, error); });
+      auto [uuids, opts] = guest_start_args({words.begin() + 3, words.end()});
+      bool ok = m_fuse.mutate([&] { return md.start_guest(words[2], uuids, opts, error); });
       return ok ? "OK\n" : "ERR " + error + "\n";
     }
     if (verb == "stop" && words.size() == 3) {

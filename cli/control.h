@@ -12,14 +12,18 @@ namespace sysfs {
 class FuseServer;
 }
 
-namespace vfio_ap {
-struct Kvm;
-}
+#include <utility>
+#include <vector>
+
+#include "mdev/matrix_dev.h"
 
 namespace mdevsim {
 
 class System;
 
+// The arguments of "guest start NAME ARGS...": UUIDs and the options
+// "ap=off" and "unplug-on-request".
+std::pair<std::vector<std::string>, vfio_ap::MatrixDev::GuestOptions> guest_start_args(const std::vector<std::string>& args);
 // `mdevsim guest show`: the CRYCB masks and the APQNs and control domains.
 std::string guest_text(const vfio_ap::Kvm& kvm);
 

@@ -41,12 +41,16 @@ int main(int argc, char** argv) {
 
   auto* guest = app.add_subcommand("guest", "Simulated KVM guests with a vfio-ap device (as QEMU -device vfio-ap)");
   guest->require_subcommand(1);
-  std::string sysdir = "/sys", name, mdev;
-  bool no_ap = false;
+  std::string sysdir = "/sys", name;
+  std::vector<std::string> mdevs;
+  bool no_ap = false, unplug = false;
   auto* gstart = guest->add_subcommand("start", "Start guest NAME with the vfio-ap device of an mdev");
   gstart->add_option("NAME", name)->required();
-  gstart->add_option("--mdev,--sysfsdev", mdev, "The mdev: its UUID or /sys/devices/vfio_ap/matrix/UUID")->required();
+  gstart->add_option("--mdev,--sysfsdev", mdevs, "The mdev: its UUID or /sys/devices/vfio_ap/matrix/UUID")->required();
   gstart->add_flag("--no-ap", no_ap, "The CPU model lacks the AP facility (-cpu ...,ap=off)");
+  gstart->add_flag("--unplug-on-request", unplug,
+                   "Unplug the vfio-ap device when the kernel asks for it (an mdev remove), as current QEMU does; "
+                   "without it, the remove waits until the guest stops");
   auto* gstop = guest->add_subcommand("stop", "Stop guest NAME: its vfio-ap device is closed");
   gstop->add_option("NAME", name)->required();
   auto* gshow = guest->add_subcommand("show", "Show the CRYCB masks of guest NAME and the APQNs it can use");
@@ -57,8 +61,11 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (gstart->parsed()) {
-    std::string uuid = mdev.substr(mdev.find_last_of('/') + 1);
-    return mdevsim::control_request(sysdir, "guest start " + name + " " + uuid + (no_ap ? " ap=off" : ""));
+    std::string req = "guest start " + name;
+    for (auto& m : mdevs) req += " " + m.substr(m.find_last_of('/') + 1);
+    if (no_ap) req += " ap=off";
+    if (unplug) req += " unplug-on-request";
+    return mdevsim::control_request(sysdir, req);
   }
   if (gstop->parsed()) return mdevsim::control_request(sysdir, "guest stop " + name);
   if (gshow->parsed()) return mdevsim::control_request(sysdir, "guest show " + name);

@@ -45,8 +45,11 @@ MatrixDev::MatrixDev(ap::ApBus& bus, mdev::MdevCore& core, sysfs::Tree& tree) : 
   m_matrix_dir->add_link("driver", drv.self());
   bus_devices.add_link("matrix", m_matrix_dir->self());
   drv.add_link("matrix", m_matrix_dir->self());
+  bus.uevents().send("add", "/devices/vfio_ap/matrix", "matrix", {}, {});
+  bus.uevents().send("bind", "/devices/vfio_ap/matrix", "matrix", {}, {"DRIVER=vfio_ap"});
+  // vfio_ap_mdev_register(): MAX_ZDEV_ENTRIES_EXT instances.
   core.register_parent(*m_matrix_dir, "/devices/vfio_ap/matrix", "vfio_ap", "passthrough", "VFIO AP Passthrough Device",
-                       "vfio-ap", 256 * 256, "vfio_ap_mdev", *this);
+                       "vfio-ap", 256 * 256, "vfio_ap_mdev", "vfio_ap", *this);
 }
 
 MatrixDev::~MatrixDev() = default;
@@ -254,78 +257,102 @@ void MatrixDev::on_scan_complete() {
 // ------------------------------------------------------------- mdevs
 
 Result<void> MatrixDev::probe(mdev::MdevDevice& dev) {
-  m_mdevs.push_front(MatrixMdev{});
+  m_mdevs.push_front(MatrixMdev{});  // list_add(): newest first
   m_mdevs.front().mdev = &dev;
   dev.driver_data = &m_mdevs.front();
   dev.dir->add_attrs(vfio_ap_mdev_attrs(), &m_mdevs.front());
   return base::ok();
 }
 
+void MatrixDev::remove_attrs(mdev::MdevDevice& dev) { dev.dir->remove_attrs(vfio_ap_mdev_attrs()); }
+
+// vfio_ap_mdev_remove(): vfio_unregister_group_dev() waits for the user to
+// close the device, asking it at once and every 10 s (vfio_ap_mdev_request():
+// the guest loses its AP resources, QEMU gets the REQ eventfd); then the
+// queues are reset and unlinked.
 Result<void> MatrixDev::remove(mdev::MdevDevice& dev) {
   auto& m = *static_cast<MatrixMdev*>(dev.driver_data);
   if (m.kvm) {
-    // vfio_unregister_group_dev() waits for the user to close the device,
-    // asking it every 10 s through vfio_ap_mdev_request(), which relays the
-    // request to QEMU's REQ eventfd (logging every tenth time).
     auto now = std::chrono::steady_clock::now();
     if (m.remove_requests == 0 || now - m.last_request >= std::chrono::seconds(10)) {
+      m.kvm->crycb = {};  // kvm_arch_crypto_clear_masks()
+      ++m.kvm->cfg_chg_count;
       if (m.remove_requests % 10 == 0)
         log(m, LogLevel::NOTICE, fmt::format("Relaying device request to user (#{})", m.remove_requests));
       ++m.remove_requests;
       ++m.kvm->req_count;
       m.last_request = now;
+      // QEMU with a hot-unpluggable vfio-ap device unplugs it on request.
+      if (m.kvm->unplug_on_request) close_device(m);
     }
-    return sysfs::WAIT_FOR_CHANGE;
+    if (m.kvm) return sysfs::WAIT_FOR_CHANGE;
   }
   reset_adapters(m.matrix.apm, m.matrix.aqm);
-  dev.dir->remove_attrs(vfio_ap_mdev_attrs());
   m_mdevs.remove_if([&](const MatrixMdev& x) { return &x == &m; });
   return base::ok();
 }
 
 // ------------------------------------------------------------- guests
 
-bool MatrixDev::start_guest(const std::string& name, const std::string& uuid, bool ap_facility, std::string& error) {
+// vfio_ap_mdev_close_device(): the guest's masks are cleared and every
+// queue of the mdev is reset.
+void MatrixDev::close_device(MatrixMdev& m) {
+  if (!m.kvm) return;
+  m.kvm->crycb = {};
+  m.kvm->mdev = nullptr;
+  m.kvm = nullptr;
+  reset_adapters(m.matrix.apm, m.matrix.aqm);
+}
+
+// As QEMU's -device vfio-ap,sysfsdev=... realize and the VFIO open do it;
+// the messages are QEMU's.
+bool MatrixDev::start_guest(const std::string& name, const std::vector<std::string>& uuids, const GuestOptions& opts,
+                            std::string& error) {
   if (m_guests.count(name)) {
     error = fmt::format("guest {} is already running", name);
     return false;
   }
-  MatrixMdev* m = find(uuid);
-  if (!m) {
-    error = fmt::format("vfio-ap: no mediated device {} (sysfsdev=/sys/devices/vfio_ap/matrix/{})", uuid, uuid);
-    return false;
-  }
-  if (!ap_facility) {
-    error = "vfio-ap: the CPU model must have the AP facility (-cpu ...,ap=on) to use a vfio-ap device";
-    return false;
-  }
-  if (m->kvm) {
-    error = fmt::format("vfio-ap: mediated device {} is already in use by guest {}", uuid, m->kvm->name);
-    return false;
+  std::vector<MatrixMdev*> devs;
+  for (size_t i = 0; i < uuids.size(); ++i) {
+    std::string prefix = fmt::format("-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/{}: ", uuids[i]);
+    // Without the AP facility there is no ap-bus; it takes one device.
+    if (!opts.ap_facility || i > 0) {
+      error = prefix + "No 'ap-bus' bus found for device 'vfio-ap'";
+      return false;
+    }
+    MatrixMdev* m = find(uuids[i]);
+    if (!m) {
+      error = prefix + fmt::format("vfio {}: no iommu_group found: No such file or directory", uuids[i]);
+      return false;
+    }
+    if (m->kvm) {
+      error = prefix + fmt::format("vfio {}: failed to open /dev/vfio/{}: Device or resource busy", uuids[i], m->mdev->iommu_group);
+      return false;
+    }
+    devs.push_back(m);
   }
   auto kvm = std::make_unique<Kvm>();
   kvm->name = name;
-  kvm->ap_facility = ap_facility;
-  kvm->mdev = m;
-  m->kvm = kvm.get();
-  m->remove_requests = 0;
-  kvm->crycb = m->shadow_apcb;
+  kvm->ap_facility = opts.ap_facility;
+  kvm->unplug_on_request = opts.unplug_on_request;
+  for (MatrixMdev* m : devs) {
+    // vfio_ap_mdev_set_kvm(): the shadow APCB goes into the CRYCB.
+    kvm->mdev = m;
+    m->kvm = kvm.get();
+    m->remove_requests = 0;
+    kvm->crycb = m->shadow_apcb;
+  }
   m_guests.emplace(name, std::move(kvm));
   return true;
 }
 
-// vfio_ap_mdev_close_device(): the guest's masks are cleared and every
-// queue of the mdev is reset.
 bool MatrixDev::stop_guest(const std::string& name, std::string& error) {
   auto it = m_guests.find(name);
   if (it == m_guests.end()) {
     error = fmt::format("no guest {}", name);
     return false;
   }
-  if (MatrixMdev* m = it->second->mdev) {
-    m->kvm = nullptr;
-    reset_adapters(m->matrix.apm, m->matrix.aqm);
-  }
+  if (it->second->mdev) close_device(*it->second->mdev);
   m_guests.erase(it);
   return true;
 }

@@ -33,6 +33,7 @@ struct MatrixMdev;
 struct Kvm {
   std::string name;
   bool ap_facility = true;  // -cpu ...,ap=on
+  bool unplug_on_request = false;  // QEMU unplugs the device when asked
   ApMatrix crycb;           // the masks in the guest's CRYCB
   MatrixMdev* mdev = nullptr;
   uint64_t cfg_chg_count = 0;   // CFG_CHG eventfd signals
@@ -79,9 +80,14 @@ class MatrixDev final : public mdev::MdevDriverOps {
   void on_scan_complete();
 
   // ------------------------------------------------------------- guests
-  // Starts a guest with the vfio-ap device of `uuid` (QEMU realize + VFIO
-  // open). `error` is QEMU's message on failure.
-  bool start_guest(const std::string& name, const std::string& uuid, bool ap_facility, std::string& error);
+  struct GuestOptions {
+    bool ap_facility = true;
+    bool unplug_on_request = false;
+  };
+  // Starts a guest with one -device vfio-ap per UUID (QEMU realize and the
+  // VFIO open). `error` is QEMU's message on failure.
+  bool start_guest(const std::string& name, const std::vector<std::string>& uuids, const GuestOptions& opts,
+                   std::string& error);
   bool stop_guest(const std::string& name, std::string& error);
   const std::map<std::string, std::unique_ptr<Kvm>>& guests() const { return m_guests; }
 
@@ -91,6 +97,7 @@ class MatrixDev final : public mdev::MdevDriverOps {
 
   // ^mdev::MdevDriverOps
   Result<void> probe(mdev::MdevDevice& dev) override;
+  void remove_attrs(mdev::MdevDevice& dev) override;
   Result<void> remove(mdev::MdevDevice& dev) override;
 
  private:
@@ -105,6 +112,7 @@ class MatrixDev final : public mdev::MdevDriverOps {
   // adapters that left it.
   void update_guest(MatrixMdev& m, const ap::ApQueue* leaving = nullptr);
   void reset_queue(ap::ApQueue& q);
+  void close_device(MatrixMdev& m);
   void reset_adapters(const Bitmap256& apm, const Bitmap256& aqm);
   MatrixMdev* assigned_to(unsigned apid, unsigned apqi);
   void log(const MatrixMdev& m, base::LogLevel level, const std::string& text);

@@ -1,10 +1,11 @@
-// The mediated-device core (drivers/vfio/mdev): parents register types; a
-// UUID written to a type's `create` makes an mdev device under the parent,
-// bound to the parent's mdev driver, in its own (emulated) IOMMU group.
+// The mediated-device core (drivers/vfio/mdev): a parent registers its type;
+// a UUID written to the type's `create` makes an mdev device under the
+// parent, bound to the parent's mdev driver, in an emulated IOMMU group.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,20 +24,26 @@ class MdevCore;
 class MdevType;
 
 struct MdevDevice {
+  enum class State { Bound, Detaching, Unbound };
   std::string uuid;  // lower case
   MdevType* type;
   sysfs::Directory* dir = nullptr;
   int iommu_group = -1;
-  void* driver_data = nullptr;  // the parent driver's state (struct ap_matrix_mdev)
+  State state = State::Bound;
+  bool removing = false;  // remove_store() has started
+  void* driver_data = nullptr;  // the mdev driver's state (struct ap_matrix_mdev)
 };
 
-// What the parent's mdev driver does for its devices.
+// The parent's mdev driver (struct mdev_driver with its vfio_device_ops).
 class MdevDriverOps {
  public:
   virtual ~MdevDriverOps() = default;
-  // Probe: the driver's attributes and state for a new device.
+  // Probe: the driver's state and attributes for a new device.
   virtual Result<void> probe(MdevDevice& dev) = 0;
-  // Remove; sysfs::WAIT_FOR_CHANGE while the device is open.
+  // The driver's attributes go before its remove runs (device_remove()).
+  virtual void remove_attrs(MdevDevice& dev) = 0;
+  // Remove; sysfs::WAIT_FOR_CHANGE while the VFIO device is open (the
+  // kernel keeps asking the user to release it).
   virtual Result<void> remove(MdevDevice& dev) = 0;
 };
 
@@ -48,17 +55,17 @@ class MdevType {
   unsigned available_instances() const { return m_available; }
   MdevCore& core() const { return *m_core; }
   MdevDriverOps* ops() const { return m_ops; }
-  const std::string& parent_name() const { return m_parent_name; }
 
  private:
   friend class MdevCore;
   MdevCore* m_core;
-  std::string m_name, m_sysfs_name, m_pretty_name, m_device_api, m_parent_name;
+  std::string m_name, m_pretty_name, m_device_api, m_driver, m_parent_devpath, m_driver_prefix;
   unsigned m_available;
   MdevDriverOps* m_ops;
   sysfs::Directory* m_dir;          // .../mdev_supported_types/<name>
   sysfs::Directory* m_devices_dir;  // .../<name>/devices
   sysfs::Directory* m_parent_dir;   // the parent device
+  sysfs::Directory* m_driver_dir;   // /sys/bus/mdev/drivers/<driver>
 };
 
 class MdevCore {
@@ -66,18 +73,21 @@ class MdevCore {
   MdevCore(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog);
   ~MdevCore();
 
-  // mdev_register_parent(): the type directory under `parent_dir`, the
-  // /sys/class/mdev_bus link, and the mdev driver `driver_name` on the bus.
-  MdevType& register_parent(sysfs::Directory& parent_dir, const std::string& parent_devpath, const std::string& driver,
-                            const std::string& sysfs_name, const std::string& pretty_name,
-                            const std::string& device_api, unsigned max_instances, const std::string& mdev_driver,
-                            MdevDriverOps& ops);
+  // mdev_register_driver() + mdev_register_parent(): the driver on the mdev
+  // bus, the type directory under the parent, the /sys/class/mdev_bus link,
+  // the "MDEV: Registered" log line and MDEV_STATE=registered uevent.
+  MdevType& register_parent(sysfs::Directory& parent_dir, const std::string& parent_devpath,
+                            const std::string& parent_driver, const std::string& sysfs_name,
+                            const std::string& pretty_name, const std::string& device_api, unsigned max_instances,
+                            const std::string& mdev_driver, const std::string& module, MdevDriverOps& ops);
 
-  // create_store(): errors in order: EINVAL (not 36/37 bytes, not a UUID),
-  // EEXIST (a device with that UUID exists), EUSERS (no instances left).
+  // create_store(): errors in order: EINVAL (not 36 or 37 bytes, not a
+  // UUID), EEXIST (that UUID exists, any case), EUSERS (no instance left).
   Result<void> create(MdevType& type, std::string_view buf);
-  // remove_store() with a non-zero value.
+  // remove_store() with a non-zero value; WAIT_FOR_CHANGE while open.
   Result<void> remove(MdevDevice& dev);
+  // The driver directory's unbind: the device stays, driverless.
+  Result<void> unbind(MdevDevice& dev);
 
   MdevDevice* find(std::string_view uuid) const;
   const std::map<std::string, std::unique_ptr<MdevDevice>>& devices() const { return m_devices; }
@@ -87,16 +97,18 @@ class MdevCore {
   base::KernelLog& klog() const { return m_klog; }
 
  private:
+  Result<void> detach(MdevDevice& dev);
+  std::vector<std::string> uevent_vars(const MdevDevice& dev) const;
+
   sysfs::Tree& m_tree;
   sysfs::UeventLog& m_uevents;
   base::KernelLog& m_klog;
-  sysfs::Directory* m_bus_devices;  // /sys/bus/mdev/devices
-  sysfs::Directory* m_bus_drivers;  // /sys/bus/mdev/drivers
-  sysfs::Directory* m_iommu_groups; // /sys/kernel/iommu_groups
-  int m_next_group = 0;
+  sysfs::Directory* m_bus;           // /sys/bus/mdev
+  sysfs::Directory* m_bus_devices;   // /sys/bus/mdev/devices
+  sysfs::Directory* m_iommu_groups;  // /sys/kernel/iommu_groups
+  std::set<int> m_groups_in_use;     // ida of iommu group ids
   std::vector<std::unique_ptr<MdevType>> m_types;
   std::map<std::string, std::unique_ptr<MdevDevice>> m_devices;  // by uuid
-  std::map<const MdevType*, std::string> m_parent_devpath;
 };
 
 }  // namespace mdev

@@ -248,11 +248,11 @@ struct FuseServer::Impl {
   static void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t, fuse_file_info* fi) {
     Impl& s = of(req);
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
-    for (;;) {
+    for (bool again = false;; again = true) {
       uint64_t gen = 0;
       auto r = s.server.mutate([&] {
         gen = s.server.generation();
-        return static_cast<Attribute&>(*f->node).store(std::string_view(buf, size));
+        return static_cast<Attribute&>(*f->node).store(std::string_view(buf, size), again);
       });
       // A store that blocks in the kernel (mdev remove of an open device)
       // is tried again when anything changes, and every ten seconds.

@@ -32,8 +32,8 @@ Result<std::string> Attribute::show() const {
   return text;
 }
 
-Result<size_t> Attribute::store(std::string_view buf) const {
-  if (removed()) return Errno{ENODEV};
+Result<size_t> Attribute::store(std::string_view buf, bool again) const {
+  if (removed() && !again) return Errno{ENODEV};
   buf = buf.substr(0, PAGE_SIZE);
   if (buf.empty()) return size_t{0};
   if (!m_ops->store) return Errno{EIO};

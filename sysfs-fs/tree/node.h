@@ -94,8 +94,10 @@ class Attribute final : public Node {
   // Kernel: sysfs_kf_seq_show(): EIO without a show method, text capped.
   Result<std::string> show() const;
   // Kernel: kernfs_fop_write_iter() + sysfs_kf_write(): an empty write never
-  // reaches store(); at most one page is passed.
-  Result<size_t> store(std::string_view buf) const;
+  // reaches store(); at most one page is passed. A store that returned
+  // WAIT_FOR_CHANGE is called again with `again`, even if it removed its own
+  // file meanwhile (as device_remove_file_self() lets the kernel's do).
+  Result<size_t> store(std::string_view buf, bool again = false) const;
   bool has_show() const { return m_ops->show != nullptr; }
   bool has_store() const { return m_ops->store != nullptr; }
 

@@ -154,8 +154,10 @@ void run(Client& c, const golden::Transcript& t) {
       continue;
     } else if (st.op == "guest") {
       std::istringstream in(st.data);
-      std::string verb, name, uuid, opt;
-      in >> verb >> name >> uuid >> opt;
+      std::string verb, name;
+      in >> verb >> name;
+      std::vector<std::string> args;
+      for (std::string w; in >> w;) args.push_back(w);
       auto& md = c.sys().matrix_dev();
       std::string error;
       if (verb == "show") {
@@ -164,7 +166,9 @@ void run(Client& c, const golden::Transcript& t) {
         got.text = it == md.guests().end() ? "no guest" : mdevsim::guest_text(*it->second);
       } else {
         bool ok = c.mutate([&] {
-          return verb == "start" ? md.start_guest(name, uuid, opt != "ap=off", error) : md.stop_guest(name, error);
+          if (verb != "start") return md.stop_guest(name, error);
+          auto [uuids, opts] = mdevsim::guest_start_args(args);
+          return md.start_guest(name, uuids, opts, error);
         });
         got.text = ok ? "ok" : error;
         if (ok && !st.expect_text) got.text = "ok";
