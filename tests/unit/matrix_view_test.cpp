@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -97,6 +98,7 @@ TEST_F(MatrixView, Scratch) {
   std::cout << render_matrix(snapshot(), MatrixStyle::Color);
   std::cout << snapshot() << "\n";
   std::cout << render_matrix(snapshot(), MatrixStyle::Svg);
+  (void)strip_ansi; (void)count;
 }
 
 }  // namespace
