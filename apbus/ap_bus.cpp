@@ -152,6 +152,7 @@ void ApBus::scan() {
   select_domain();
   for (unsigned apid = 0; apid < base::Bitmap256::BITS; ++apid) scan_adapter(apid);
   if (++m_scan_count == 1) m_uevents.send("change", "/devices/ap", "ap", {"INITSCAN=done"}, {});
+  for (auto& d : m_drivers) d->on_scan_complete();
   check_bindings_complete();
 }
 

@@ -100,6 +100,8 @@ class ApDriver {
   virtual void remove(ApDevice& dev) = 0;
   // ap_driver->in_use: are any of these APQNs in use (only vfio_ap has one)?
   virtual Result<void> in_use(const base::Bitmap256& /*apm*/, const base::Bitmap256& /*aqm*/) { return base::ok(); }
+  // ap_driver->on_scan_complete: after every bus scan.
+  virtual void on_scan_complete() {}
 
   sysfs::Directory* dir = nullptr;
   ApBus* bus = nullptr;

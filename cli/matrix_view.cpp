@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -532,6 +533,52 @@ std::string unbound_list(const Model& m, size_t max_shown, size_t& total) {
   return out;
 }
 
+constexpr size_t kMaxWidth = 80;
+
+// `text` wrapped after commas or at spaces so that lines stay within
+// kMaxWidth, given that the first line already holds `col` characters;
+// continuation lines start with `indent` spaces. Runs of spaces become one.
+std::string wrap(std::string_view text, size_t col, size_t indent) {
+  std::string out;
+  size_t cur = col;
+  bool space = false;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == ' ') {
+      space = true;
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != ',') ++j;
+    if (j < text.size() && text[j] == ',') ++j;
+    std::string_view tok = text.substr(i, j - i);
+    if (cur + (space ? 1 : 0) + tok.size() > kMaxWidth && cur > indent) {
+      out += "\n" + std::string(indent, ' ');
+      cur = indent;
+      space = false;
+    }
+    if (space) {
+      out += ' ';
+      ++cur;
+    }
+    out += tok;
+    cur += tok.size();
+    space = false;
+    i = j;
+  }
+  return out;
+}
+
+// The host's QCI masks, one line each (lists wrapped).
+std::vector<std::string> host_lines(const Model& m) {
+  auto item = [](const char* name, const std::string& list) {
+    std::string head = fmt::format("  {:<17}", std::string(name) + ":");
+    return head + wrap(list, head.size(), head.size());
+  };
+  return {"Host AP configuration (QCI):", item("adapters", id_list(m.host_apm, 2)),
+          item("usage domains", id_list(m.host_aqm, 4)), item("control domains", id_list(m.host_adm, 4))};
+}
+
 // Lines after the grid that are not the key or the mdevs.
 std::vector<std::string> notes(const Model& m, const Layout& L) {
   std::vector<std::string> out;
@@ -568,13 +615,14 @@ std::vector<std::string> notes(const Model& m, const Layout& L) {
   }
   if (L.merged)
     out.push_back("A label a-b stands for consecutive adapters or domains whose cells are all alike.");
+  for (auto& line : out) line = wrap(line, 0, 2);
   return out;
 }
 
 std::string mdev_status(const Mdev& md) {
   auto [assigned, view] = apqn_counts(md);
-  if (md.running) return fmt::format("guest {} (running): {} of {} APQNs in use", md.guest, view, assigned);
-  if (assigned == 0) return "no guest: no APQNs assigned";
+  if (md.running) return fmt::format("guest {}: {} of {} APQNs in use", md.guest, view, assigned);
+  if (assigned == 0) return "no guest: no APQN assigned";
   return fmt::format("no guest: {} APQN{} assigned", assigned, assigned == 1 ? "" : "s");
 }
 
@@ -591,12 +639,9 @@ bool any_control_filtered(const Model& m) {
 
 // --------------------------------------------------------------- text view
 
-constexpr size_t kMaxWidth = 80;
-
 std::string render_text(const Model& m, const Layout& L, bool color) {
   std::string out;
-  out += fmt::format("Host AP configuration: adapters {}; usage domains {}; control domains {}\n",
-                     id_list(m.host_apm, 2), id_list(m.host_aqm, 4), id_list(m.host_adm, 4));
+  for (const auto& line : host_lines(m)) out += line + "\n";
   out += "\n";
   if (L.rows.empty() || L.cols.empty()) {
     out += "No APQNs: no adapter has a queue or an assignment.\n";
@@ -641,8 +686,8 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
       size_t cnt = n.n[static_cast<int>(k)];
       if (!cnt) continue;
       const KeyEntry& e = kKey[static_cast<int>(k)];
-      out += fmt::format("  {}{}{} ({})\n", key_glyph(k, color), std::string(5 - std::string_view(e.glyph).size(), ' '),
-                         e.text, cnt);
+      out += fmt::format("  {}{}{}\n", key_glyph(k, color), std::string(5 - std::string_view(e.glyph).size(), ' '),
+                         wrap(fmt::format("{} ({})", e.text, cnt), 7, 7));
     }
   }
 
@@ -654,7 +699,7 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
       const Mdev& md = m.mdevs[i];
       out += fmt::format("  {}  {}  {}\n", pad(paint(md.letter, "1;" + mdev_sgr(static_cast<int>(i)), color), md.letter.size(), lw),
                          md.uuid, mdev_status(md));
-      out += fmt::format("  {}  {}\n", std::string(lw, ' '), mdev_assignment(md));
+      out += fmt::format("  {}  {}\n", std::string(lw, ' '), wrap(mdev_assignment(md), lw + 4, lw + 4));
     }
     if (any_control_filtered(m)) out += "  (a control domain marked ! is not in the host configuration)\n";
   }
@@ -740,10 +785,14 @@ std::string render_svg(const Model& m, const Layout& L) {
     max_x = std::max(max_x, x + static_cast<double>(text.size()) * kCharW);
   };
 
-  line(fmt::format("Host AP configuration: adapters {}; usage domains {}; control domains {}", id_list(m.host_apm, 2),
-                   id_list(m.host_aqm, 4), id_list(m.host_adm, 4)),
-       kPad, "font-weight=\"bold\"");
-  y += kLineH + 8;
+  for (const auto& text : host_lines(m)) {
+    std::istringstream lines(text);
+    for (std::string l; std::getline(lines, l);) {
+      line(l, kPad, text.front() == ' ' ? "" : "font-weight=\"bold\"");
+      y += kLineH;
+    }
+  }
+  y += 8;
 
   if (L.rows.empty() || L.cols.empty()) {
     line("No APQNs: no adapter has a queue or an assignment.", kPad);
@@ -824,9 +873,12 @@ std::string render_svg(const Model& m, const Layout& L) {
   auto extra = notes(m, L);
   if (!extra.empty()) {
     y += 8;
-    for (const auto& s : extra) {
-      line(s, kPad);
-      y += kLineH;
+    for (const auto& text : extra) {
+      std::istringstream lines(text);
+      for (std::string l; std::getline(lines, l);) {
+        line(l, kPad);
+        y += kLineH;
+      }
     }
   }
 
@@ -834,7 +886,7 @@ std::string render_svg(const Model& m, const Layout& L) {
   const int height = static_cast<int>(y) + kPad - kLineH + 8;
   return fmt::format(
              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-             "font-family=\"monospace\" font-size=\"12\" style=\"background:#ffffff\">\n"
+             "font-family=\"monospace\" font-size=\"12\" xml:space=\"preserve\" style=\"background:#ffffff\">\n"
              "<title>AP matrix</title>\n",
              width, height) +
          body + "</svg>\n";

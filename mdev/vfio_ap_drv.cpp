@@ -28,7 +28,7 @@ class VfioApDriver final : public ap::ApDriver {
   base::Result<void> in_use(const base::Bitmap256& apm, const base::Bitmap256& aqm) override {
     return m_matrix.in_use(apm, aqm);
   }
-  MatrixDev& matrix() const { return m_matrix; }
+  void on_scan_complete() override { m_matrix.on_scan_complete(); }
 
  private:
   // status_show(): "in use", "assigned" or "unassigned".
