@@ -6,9 +6,12 @@
 # Env:
 #   BUILD_DIR    build directory (default: build-bench next to benchmarks/)
 #   BUILD_TYPE   Release (default) or RelWithDebInfo (for perf)
-#   REPS         repetitions of each attr_io benchmark (default 5; medians are
-#                reported; the runs are interleaved to spread out noise)
+#   BENCHES      which to run, any of "attr_io assign mount_256x256" (default: all)
+#   REPS         repetitions of each attr_io and assign benchmark (default 5;
+#                medians are reported; the runs are interleaved to spread out
+#                noise)
 #   MIN_TIME     --benchmark_min_time per repetition, seconds (default 0.5)
+#   ASSIGN_ARGS  extra assign_benchmark arguments (e.g. --benchmark_filter=mount/)
 #   RUNS, WALK   passed to mount_256x256.sh
 #
 # Needs root and /dev/fuse for everything FUSE; without them only the
@@ -21,25 +24,44 @@ BUILD_DIR=${BUILD_DIR:-$src/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
+BENCHES=${BENCHES:-attr_io assign mount_256x256}
+ASSIGN_ARGS=${ASSIGN_ARGS:-}
+wants() { [[ " $BENCHES " == *" $1 "* ]]; }
 
 echo "== Building ($BUILD_TYPE) in $BUILD_DIR"
 # The benchmarks need no test sources; keep the build independent of them.
 cmake -S "$src" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DMDEVSIM_BUILD_TESTS=OFF -DMDEVSIM_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark assign_benchmark
 
 echo
 echo "== Machine: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo
-echo "== attr_io_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
-"$BUILD_DIR/benchmarks/attr_io_benchmark" \
-  --benchmark_repetitions="$REPS" \
-  --benchmark_min_time="$MIN_TIME" \
-  --benchmark_enable_random_interleaving=true \
-  --benchmark_report_aggregates_only=true \
-  "$@"
+if wants attr_io; then
+  echo
+  echo "== attr_io_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
+  "$BUILD_DIR/benchmarks/attr_io_benchmark" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
+    "$@"
+fi
 
-echo
-echo "== mount_256x256"
-"$here/mount_256x256.sh" "$BUILD_DIR/mdevsim" "$src/testdata/hosts/full-256x256.json"
+if wants assign; then
+  echo
+  echo "== assign_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
+  # shellcheck disable=SC2086  # ASSIGN_ARGS: several words on purpose
+  "$BUILD_DIR/benchmarks/assign_benchmark" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
+    $ASSIGN_ARGS
+fi
+
+if wants mount_256x256; then
+  echo
+  echo "== mount_256x256"
+  "$here/mount_256x256.sh" "$BUILD_DIR/mdevsim" "$src/testdata/hosts/full-256x256.json"
+fi

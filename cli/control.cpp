@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/matrix_view.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
 
@@ -157,6 +158,10 @@ std::string ControlServer::handle(const std::string& request) {
       return "OK\n" + guest_text(*it->second);
     }
   }
+  if (request == "matrix") {
+    std::shared_lock g(m_sys.lock());
+    return "OK\n" + matrix_snapshot_json(m_sys);
+  }
   if (request == "dmesg") {
     std::shared_lock g(m_sys.lock());
     return "OK\n" + m_sys.klog().dmesg();
@@ -171,6 +176,13 @@ std::string ControlServer::handle(const std::string& request) {
 }
 
 int control_request(const std::string& mountpoint, const std::string& request) {
+  std::string reply;
+  int rc = control_query(mountpoint, request, reply);
+  if (rc == 0) fwrite(reply.data(), 1, reply.size(), stdout);
+  return rc;
+}
+
+int control_query(const std::string& mountpoint, const std::string& request, std::string& out) {
   std::error_code ec;
   std::string real = std::filesystem::canonical(mountpoint, ec).string();
   if (ec) {
@@ -192,7 +204,7 @@ int control_request(const std::string& mountpoint, const std::string& request) {
   while ((n = recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
   close(fd);
   if (reply.rfind("OK\n", 0) == 0) {
-    fwrite(reply.data() + 3, 1, reply.size() - 3, stdout);
+    out = reply.substr(3);
     return 0;
   }
   std::string msg = reply.rfind("ERR ", 0) == 0 ? reply.substr(4) : "the simulator closed the connection\n";

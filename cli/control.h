@@ -51,5 +51,7 @@ class ControlServer {
 // Sends one request to the simulator mounted at `mountpoint` and prints the
 // reply; returns the exit status for the CLI.
 int control_request(const std::string& mountpoint, const std::string& request);
+// The same, returning the reply's text in `out` instead of printing it.
+int control_query(const std::string& mountpoint, const std::string& request, std::string& out);
 
 }  // namespace mdevsim

@@ -1,7 +1,14 @@
 // mdevsim: mount a simulated s390 /sys, run commands against it.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "cli/control.h"
+#include "cli/matrix_view.h"
 #include "cli/mount.h"
 
 int main(int argc, char** argv) {
@@ -59,7 +66,30 @@ int main(int argc, char** argv) {
   for (auto* sub : {gstart, gstop, gshow, glist})
     sub->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
 
+  auto* matrix = app.add_subcommand("matrix", "Draw the host's adapter x domain matrix: host, vfio_ap, mdevs, guests");
+  std::string svg, color = "auto";
+  matrix->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
+  matrix->add_option("--svg", svg, "Write an SVG picture to this file instead");
+  matrix->add_option("--color", color, "auto (when stdout is a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
   CLI11_PARSE(app, argc, argv);
+  if (matrix->parsed()) {
+    std::string snapshot;
+    if (int rc = mdevsim::control_query(mountpoint, "matrix", snapshot)) return rc;
+    bool tty = isatty(STDOUT_FILENO);
+    auto style = !svg.empty() ? mdevsim::MatrixStyle::Svg
+                 : (color == "always" || (color == "auto" && tty)) ? mdevsim::MatrixStyle::Color
+                                                                   : mdevsim::MatrixStyle::Plain;
+    std::string picture = mdevsim::render_matrix(snapshot, style);
+    if (svg.empty()) return fputs(picture.c_str(), stdout) < 0;
+    FILE* f = fopen(svg.c_str(), "w");
+    if (!f || fputs(picture.c_str(), f) < 0 || fclose(f) != 0) {
+      fprintf(stderr, "mdevsim: %s: %s\n", svg.c_str(), strerror(errno));
+      return 1;
+    }
+    return 0;
+  }
   if (gstart->parsed()) {
     std::string req = "guest start " + name;
     for (auto& m : mdevs) req += " " + m.substr(m.find_last_of('/') + 1);

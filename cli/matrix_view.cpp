@@ -387,9 +387,12 @@ Layout make_layout(const Model& m) {
 
   std::vector<unsigned> ids;
   std::vector<std::string> keys;
+  const bool merge_rows = L.shown_rows.size() > kMergeAbove;
   for (size_t r : L.shown_rows) {
     const Adapter& a = m.adapters[r];
-    std::string key = fmt::format("{}|{}|{}{}{}|", a.has_card ? a.type : "-", a.in_host, a.config, a.chkstop, a.has_card);
+    // Types alternate in big hosts; merged rows name a type only if they share it.
+    std::string key = fmt::format("{}|{}{}{}{}|", merge_rows ? "" : a.has_card ? a.type : "-", a.in_host, a.config,
+                                  a.chkstop, a.has_card);
     for (size_t c : L.shown_cols) key += m.cells[r][c].text + "|";
     ids.push_back(a.id);
     keys.push_back(std::move(key));
@@ -463,18 +466,19 @@ struct KeyEntry {
 };
 const KeyEntry kKey[kKinds] = {
     {".", "no queue"},
-    {"h", "owned by the host: bound to cex4queue or reserved by apmask/aqmask"},
+    {"h", "owned by the host: cex4queue, or reserved by apmask/aqmask"},
     {"-", "free for vfio_ap: bound to vfio_ap, not assigned"},
     {"u", "unbound queue"},
-    {"X", "assigned to mdev X"},
+    {"X", "assigned to mdev X, not in use by a guest"},
     {"X*", "in use by the running guest of mdev X"},
-    {"X!", "assigned to mdev X, not available: not in the host, no queue or not bound to vfio_ap"},
-    {"#hX", "conflict: assigned to mdev X but reserved for the host by apmask/aqmask"},
+    {"X!", "not available to mdev X: not in the host or not bound to vfio_ap"},
+    {"#hX", "conflict: assigned to mdev X, reserved for the host by the masks"},
     {"#XY", "conflict: assigned to mdevs X and Y"},
 };
 // The order of the key: the mdev states first, then the host's.
-const Kind kKeyOrder[kKinds] = {Kind::InUse,   Kind::Assigned, Kind::NotAvailable, Kind::ConflictHost, Kind::ConflictShared,
-                                Kind::Free,    Kind::Unbound,  Kind::Host,         Kind::Empty};
+const Kind kKeyOrder[kKinds] = {Kind::InUse,        Kind::Assigned, Kind::NotAvailable,
+                                Kind::ConflictHost, Kind::ConflictShared, Kind::Free,
+                                Kind::Unbound,      Kind::Host,           Kind::Empty};
 
 std::string key_glyph(Kind k, bool color) {
   Cell c;
@@ -497,11 +501,11 @@ void rstrip_line(std::string& line) {
   while (!line.empty() && line.back() == ' ') line.pop_back();
 }
 
-std::string row_id_part(const Group& g) { return g.label; }
-
 std::string row_type(const Model& m, const Group& g) {
-  const Adapter& a = m.adapters[g.members.front()];
-  return a.has_card ? a.type : "-";
+  auto type = [&](size_t r) { return m.adapters[r].has_card ? m.adapters[r].type : "-"; };
+  for (size_t r : g.members)
+    if (type(r) != type(g.members.front())) return "mixed";
+  return type(g.members.front());
 }
 
 struct Counts {
@@ -614,7 +618,7 @@ std::vector<std::string> notes(const Model& m, const Layout& L) {
     out.push_back(s);
   }
   if (L.merged)
-    out.push_back("A label a-b stands for consecutive adapters or domains whose cells are all alike.");
+    out.push_back("A label a-b stands for consecutive adapters or domains with identical cells.");
   for (auto& line : out) line = wrap(line, 0, 2);
   return out;
 }
@@ -649,7 +653,7 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
     out += "Adapters (rows) x usage domains (columns):\n";
     size_t id_w = 0, type_w = 0;
     for (const Group& g : L.rows) {
-      id_w = std::max(id_w, row_id_part(g).size());
+      id_w = std::max(id_w, g.label.size());
       type_w = std::max(type_w, row_type(m, g).size());
     }
     const size_t label_w = id_w + 1 + type_w;
@@ -669,7 +673,7 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
       rstrip_line(line);
       out += line + "\n";
       for (const Group& r : L.rows) {
-        line = fmt::format("{:<{}} {:<{}}", row_id_part(r), id_w, row_type(m, r), type_w);
+        line = fmt::format("{:<{}} {:<{}}", r.label, id_w, row_type(m, r), type_w);
         for (size_t c = c0; c < c1; ++c) {
           const Cell& cell = m.cells[r.members.front()][L.cols[c].members.front()];
           line += "  " + pad(paint_cell(cell, color), cell.text.size(), col_w[c]);
@@ -697,8 +701,8 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
     for (const auto& md : m.mdevs) lw = std::max(lw, md.letter.size());
     for (size_t i = 0; i < m.mdevs.size(); ++i) {
       const Mdev& md = m.mdevs[i];
-      out += fmt::format("  {}  {}  {}\n", pad(paint(md.letter, "1;" + mdev_sgr(static_cast<int>(i)), color), md.letter.size(), lw),
-                         md.uuid, mdev_status(md));
+      const std::string letter = paint(md.letter, "1;" + mdev_sgr(static_cast<int>(i)), color);
+      out += fmt::format("  {}  {}  {}\n", pad(letter, md.letter.size(), lw), md.uuid, mdev_status(md));
       out += fmt::format("  {}  {}\n", std::string(lw, ' '), wrap(mdev_assignment(md), lw + 4, lw + 4));
     }
     if (any_control_filtered(m)) out += "  (a control domain marked ! is not in the host configuration)\n";
@@ -773,7 +777,8 @@ std::string cell_title(const Model& m, const Group& r, const Group& c, const Cel
 }
 
 std::string svg_text(double x, double y, std::string_view text, std::string_view attrs = {}) {
-  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\"{}{}>{}</text>\n", x, y, attrs.empty() ? "" : " ", attrs, xml(text));
+  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\"{}{}>{}</text>\n", x, y, attrs.empty() ? "" : " ", attrs,
+                     xml(text));
 }
 
 std::string render_svg(const Model& m, const Layout& L) {
@@ -827,7 +832,8 @@ std::string render_svg(const Model& m, const Layout& L) {
             col_x[c] + 1, y + 1, col_w[c] - 2, kCellH - 2, s.fill, s.stroke, s.dashed ? 2 : 1,
             s.dashed ? " stroke-dasharray=\"4 2\"" : "", xml(cell_title(m, r, L.cols[c], cell)));
         body += svg_text(col_x[c] + col_w[c] / 2, y + 15, cell.text,
-                         fmt::format("text-anchor=\"middle\" fill=\"{}\"{}", s.text, s.bold ? " font-weight=\"bold\"" : ""));
+                         fmt::format("text-anchor=\"middle\" fill=\"{}\"{}", s.text,
+                                     s.bold ? " font-weight=\"bold\"" : ""));
       }
       y += kCellH;
     }
@@ -843,8 +849,8 @@ std::string render_svg(const Model& m, const Layout& L) {
       SvgStyle s = svg_style(sample);
       if (k == Kind::Assigned) s.fill = "#e6e6e6";
       if (k == Kind::InUse) s.fill = "#555555";
-      body += fmt::format("<circle cx=\"{}\" cy=\"{:.1f}\" r=\"6\" fill=\"{}\" stroke=\"{}\"/>\n", kPad + 6, y - 4, s.fill,
-                          k == Kind::NotAvailable ? "#d62728" : "#999999");
+      body += fmt::format("<circle cx=\"{}\" cy=\"{:.1f}\" r=\"6\" fill=\"{}\" stroke=\"{}\"/>\n", kPad + 6, y - 4,
+                          s.fill, k == Kind::NotAvailable ? "#d62728" : "#999999");
       const KeyEntry& e = kKey[static_cast<int>(k)];
       line(fmt::format("{:<4} {} ({})", e.glyph, e.text, cnt), kPad + 18);
       y += kLineH;

@@ -41,22 +41,31 @@ enum class MatrixStyle { Plain, Color, Svg };
 // standalone SVG document with one <rect> per grid cell. Throws
 // std::invalid_argument when the text is not a version 1 snapshot.
 //
-// Cells (X stands for an mdev's letter, A, B, ..., Z, AA, AB, ...):
-//   h    owned by the host: bound to cex4queue or reserved by apmask/aqmask
-//   -    free for vfio_ap: bound to vfio_ap, not assigned
-//   u    unbound queue, not reserved and not assigned
-//   .    no queue
-//   X    assigned to mdev X (not in the view of a running guest)
-//   X*   in use by the running guest of mdev X (in its CRYCB)
-//   X!   assigned to mdev X but not available: not in the host configuration,
-//        no queue or not bound to vfio_ap, so the guest view filters it
-//   #hX  conflict: assigned to mdev X but reserved for the host
+// Cells (X stands for an mdev's letter: A, B, ..., Z, AA, AB, ... in the
+// order the mdevs were created):
+//   X*   in use by the running guest of mdev X (in the shadow APCB, which
+//        is the guest's CRYCB)
+//   X    assigned to mdev X, not in use by a guest (no guest runs, or the
+//        guest view filters the APQN with its adapter)
+//   X!   not available to mdev X: the adapter or domain is not in the host
+//        configuration, or the queue is missing or not bound to vfio_ap
+//   #hX  conflict: assigned to mdev X but reserved for the host by the masks
 //   #XY  conflict: assigned to mdevs X and Y
+//   -    free for vfio_ap: bound to vfio_ap, not assigned
+//   u    unbound queue, neither reserved nor assigned
+//   h    owned by the host: bound to cex4queue or reserved by apmask/aqmask
+//   .    no queue
+// The key under the grid lists the kinds present with their counts; the
+// legend gives each mdev's UUID, running guest, APQN counts, adapters,
+// usage domains and control domains (a "!" marks one the host lacks); notes
+// list unbound queues, adapters and domains not in the host configuration,
+// and deconfigured and checkstopped adapters.
 // Rows are adapters ("05 CEX5C"), columns usage domains ("0047"); a row or
 // column without any queue or assignment is left out. Grids with more than
 // 16 rows (columns) merge runs of 3 or more consecutive adapters (domains)
-// with identical cells into one labelled with the range ("10-3f"); the text
-// breaks the columns into blocks at most 80 characters wide.
+// with identical cells into one labelled with the range ("10-3f"; merged
+// rows of different card types say "mixed"); the text breaks the columns
+// into blocks of at most 80 characters.
 std::string render_matrix(const std::string& snapshot_json, MatrixStyle style);
 
 }  // namespace mdevsim

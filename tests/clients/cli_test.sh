@@ -70,6 +70,9 @@ expect "exec: writes stay private" 0 "" -- "$MDEVSIM" exec -- sh -c 'mkdir /etc/
 after=$(ls -la /etc/mdevctl.d 2>&1; ls -la /run/lock 2>&1)
 expect "exec: host untouched" 0 "" -- test "$before" == "$after"
 expect "exec: dmesg of its own simulator" 0 "cex4queue 05.0004: uevent: failed to send synthetic uevent: -22" -- "$MDEVSIM" exec -- sh -c "echo x > /sys/bus/ap/devices/05.0004/uevent 2>/dev/null; '$MDEVSIM' dmesg /sys | tail -n 1 | sed 's/^\[ *[0-9.]*\] //'"
+expect "exec: matrix picture" 0 "          0004  0047  00ab  00ff
+05 CEX5C  A*    -     -     -
+06 CEX5A  -     -     -     -" -- "$MDEVSIM" exec -- sh -c "echo -5,-6 > /sys/bus/ap/apmask; echo -4,-0x47,-0xab,-0xff > /sys/bus/ap/aqmask; echo 11111111-2222-3333-4444-555555555555 > /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create; echo 5 > /sys/devices/vfio_ap/matrix/11111111-2222-3333-4444-555555555555/assign_adapter; echo 4 > /sys/devices/vfio_ap/matrix/11111111-2222-3333-4444-555555555555/assign_domain; '$MDEVSIM' guest start vm --mdev 11111111-2222-3333-4444-555555555555 && '$MDEVSIM' matrix /sys --color never | sed -n 7,9p && '$MDEVSIM' matrix /sys --svg /run/lock/m.svg && grep -c '<rect' /run/lock/m.svg >/dev/null"
 expect "exec: command not found" 127 "mdevsim: exec no-such-command: No such file or directory" -- "$MDEVSIM" exec -- no-such-command
 expect "exec: no command" 1 "mdevsim: exec: no command given" -- "$MDEVSIM" exec --
 expect "exec: not root" 1 "mdevsim: exec: cannot create a mount namespace: Operation not permitted (run as root)" -- setpriv --reuid=65534 --regid=65534 --clear-groups "$MDEVSIM" exec -- true
