@@ -437,6 +437,10 @@ TEST_P(Coherence, ApmaskReadersAndDriverLinksFollowCompletedWrites) {
         break;
       }
       s->completed.store(i);
+      // Every few writes, leave the structure reader a quiet window to
+      // check in (bounded, so a slow machine only makes the test slower).
+      uint64_t checks = s->stable_checks.load();
+      for (int w = 0; i % 4 == 0 && w < 200 && s->stable_checks.load() == checks; ++w) usleep(500);
       usleep(300);
     }
     s->stop.store(1);
