@@ -149,58 +149,26 @@ void MatrixDev::commit(MatrixMdev& m, const ApMatrix& next) {
   update_guest(m);
 }
 
-Result<void> MatrixDev::assign_adapter(MatrixMdev& m, uint64_t apid) {
-  if (apid > m_apm_max) return Errno{ENODEV};
-  if (m.matrix.apm.test(static_cast<unsigned>(apid))) return base::ok();
+// The six assign/unassign stores after parsing: ENODEV beyond the maximum;
+// setting a set bit or clearing a clear one succeeds at once; adapters and
+// usage domains being assigned are validated (EADDRNOTAVAIL, EADDRINUSE).
+Result<void> MatrixDev::update_mask(MatrixMdev& m, Bitmap256 ApMatrix::*mask, unsigned max, uint64_t id, bool assign) {
+  if (id > max) return Errno{ENODEV};
+  auto bit = static_cast<unsigned>(id);
+  if ((m.matrix.*mask).test(bit) == assign) return base::ok();
   ApMatrix next = m.matrix;
-  next.apm.set(static_cast<unsigned>(apid));
-  SIM_TRY_VOID(validate(m, next));
+  (next.*mask).assign(bit, assign);
+  if (assign && mask != &ApMatrix::adm) SIM_TRY_VOID(validate(m, next));
   commit(m, next);
   return base::ok();
 }
 
-Result<void> MatrixDev::assign_domain(MatrixMdev& m, uint64_t apqi) {
-  if (apqi > m_aqm_max) return Errno{ENODEV};
-  if (m.matrix.aqm.test(static_cast<unsigned>(apqi))) return base::ok();
-  ApMatrix next = m.matrix;
-  next.aqm.set(static_cast<unsigned>(apqi));
-  SIM_TRY_VOID(validate(m, next));
-  commit(m, next);
-  return base::ok();
-}
-
-// Control domains are neither reserved nor exclusive.
-Result<void> MatrixDev::assign_control_domain(MatrixMdev& m, uint64_t id) {
-  if (id > m_adm_max) return Errno{ENODEV};
-  ApMatrix next = m.matrix;
-  next.adm.set(static_cast<unsigned>(id));
-  commit(m, next);
-  return base::ok();
-}
-
-Result<void> MatrixDev::unassign_adapter(MatrixMdev& m, uint64_t apid) {
-  if (apid > m_apm_max) return Errno{ENODEV};
-  ApMatrix next = m.matrix;
-  next.apm.clear(static_cast<unsigned>(apid));
-  commit(m, next);
-  return base::ok();
-}
-
-Result<void> MatrixDev::unassign_domain(MatrixMdev& m, uint64_t apqi) {
-  if (apqi > m_aqm_max) return Errno{ENODEV};
-  ApMatrix next = m.matrix;
-  next.aqm.clear(static_cast<unsigned>(apqi));
-  commit(m, next);
-  return base::ok();
-}
-
-Result<void> MatrixDev::unassign_control_domain(MatrixMdev& m, uint64_t id) {
-  if (id > m_adm_max) return Errno{ENODEV};
-  ApMatrix next = m.matrix;
-  next.adm.clear(static_cast<unsigned>(id));
-  commit(m, next);
-  return base::ok();
-}
+Result<void> MatrixDev::assign_adapter(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::apm, m_apm_max, id, true); }
+Result<void> MatrixDev::assign_domain(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::aqm, m_aqm_max, id, true); }
+Result<void> MatrixDev::assign_control_domain(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::adm, m_adm_max, id, true); }
+Result<void> MatrixDev::unassign_adapter(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::apm, m_apm_max, id, false); }
+Result<void> MatrixDev::unassign_domain(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::aqm, m_aqm_max, id, false); }
+Result<void> MatrixDev::unassign_control_domain(MatrixMdev& m, uint64_t id) { return update_mask(m, &ApMatrix::adm, m_adm_max, id, false); }
 
 // ap_config_store(): validation in the order EADDRNOTAVAIL, EADDRINUSE,
 // ENODEV (a bit beyond the maxima); nothing changes on error.

@@ -106,6 +106,7 @@ class MatrixDev final : public mdev::MdevDriverOps {
   // `leaving` is a queue on its way out of vfio_ap, still bound meanwhile.
   ApMatrix filter(const ApMatrix& matrix, const ap::ApQueue* leaving = nullptr) const;
   Result<void> validate(const MatrixMdev& m, const ApMatrix& candidate);
+  Result<void> update_mask(MatrixMdev& m, Bitmap256 ApMatrix::*mask, unsigned max, uint64_t id, bool assign);
   // Installs a new assignment that passed validation, then hot plugs.
   void commit(MatrixMdev& m, const ApMatrix& next);
   // Recomputes the guest view; updates the guest and resets the queues of
