@@ -65,13 +65,13 @@ Store remove_store(MdevDevice& dev, std::string_view buf) {
 
 // No bus uevent and no device type: only DRIVER while bound.
 Show uevent_show(MdevDevice& dev) {
-  return dev.state == MdevDevice::State::Bound ? "DRIVER=vfio_ap_mdev\n" : std::string();
+  return dev.state == MdevDevice::State::Bound ? "DRIVER=" + dev.type->driver() + "\n" : std::string();
 }
 Store uevent_store(MdevDevice& dev, std::string_view buf) {
   auto ev = SIM_TRY(sysfs::parse_synth_uevent(buf));
   auto& core = dev.type->core();
   std::vector<std::string> vars;
-  if (dev.state == MdevDevice::State::Bound) vars.push_back("DRIVER=vfio_ap_mdev");
+  if (dev.state == MdevDevice::State::Bound) vars.push_back("DRIVER=" + dev.type->driver());
   core.uevents().send(ev.action, core.devpath(dev), "mdev", ev.env, vars);
   return buf.size();
 }

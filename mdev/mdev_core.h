@@ -55,6 +55,7 @@ class MdevType {
   unsigned available_instances() const { return m_available; }
   MdevCore& core() const { return *m_core; }
   MdevDriverOps* ops() const { return m_ops; }
+  const std::string& driver() const { return m_driver; }  // "vfio_ap_mdev"
 
  private:
   friend class MdevCore;
