@@ -298,7 +298,7 @@ struct FuseServer::Impl {
       d->entries.clear();
       d->entries.push_back({".", dir.ino(), S_IFDIR});
       d->entries.push_back({"..", dir.parent() ? dir.parent()->ino() : dir.ino(), S_IFDIR});
-      for (auto& c : dir.children()) d->entries.push_back({std::string(c->name()), c->ino(), type_bits(*c)});
+      dir.for_each_child([&](const Node& c) { d->entries.push_back({std::string(c.name()), c.ino(), type_bits(c)}); });
     }
     std::string buf(size, '\0');
     size_t used = 0;

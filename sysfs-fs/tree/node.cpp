@@ -70,7 +70,7 @@ Directory::~Directory() = default;
 
 std::shared_ptr<Node> Directory::find(std::string_view name) const {
   auto it = std::lower_bound(m_children.begin(), m_children.end(), name, name_less);
-  if (it == m_children.end() || (*it)->name() != name) return nullptr;
+  if (it == m_children.end() || (*it)->name() != name || (*it)->removed()) return nullptr;
   return *it;
 }
 
@@ -80,20 +80,27 @@ Directory* Directory::find_dir(std::string_view name) const {
 }
 
 size_t Directory::subdir_count() const {
-  return static_cast<size_t>(std::count_if(m_children.begin(), m_children.end(),
-                                           [](auto& c) { return c->kind() == Kind::Dir; }));
+  size_t n = 0;
+  for_each_child([&](const Node& c) { n += c.kind() == Kind::Dir; });
+  return n;
 }
 
 void Directory::insert(std::shared_ptr<Node> node) {
   auto it = std::lower_bound(m_children.begin(), m_children.end(), node->name(), name_less);
-  if (it != m_children.end() && (*it)->name() == node->name()) {
+  bool reuse = it != m_children.end() && (*it)->name() == node->name();
+  if (reuse && !(*it)->removed()) {
     std::fprintf(stderr, "sysfs: cannot create duplicate filename '%s/%.*s'\n", path().c_str(),
                  static_cast<int>(node->name().size()), node->name().data());
     std::abort();
   }
   node->m_parent = this;
   if (node->kind() == Kind::Dir) m_tree->note_dir_changed(*this);
-  m_children.insert(it, std::move(node));
+  if (reuse) {
+    *it = std::move(node);  // the slot of a removed namesake
+    --m_removed;
+  } else {
+    m_children.insert(it, std::move(node));
+  }
 }
 
 Directory& Directory::add_dir(std::string name) {
@@ -126,18 +133,22 @@ void Directory::add_link(std::string name, const std::shared_ptr<Node>& target) 
 
 void Directory::remove(std::string_view name) {
   auto it = std::lower_bound(m_children.begin(), m_children.end(), name, name_less);
-  if (it == m_children.end() || (*it)->name() != name) return;
+  if (it == m_children.end() || (*it)->name() != name || (*it)->removed()) return;
   m_tree->note_removal(*this, **it);
   if ((*it)->kind() == Kind::Dir) m_tree->note_dir_changed(*this);
   mark_removed(**it);
-  m_children.erase(it);
+  if (++m_removed * 2 > m_children.size()) {
+    std::erase_if(m_children, [](auto& c) { return c->removed(); });
+    m_removed = 0;
+  }
 }
 
 // Marks a subtree removed so open files see ENODEV, and cuts the parent
 // links: the FUSE inode table may keep a node alive longer than its parent.
 void Directory::mark_removed(Node& n) {
   if (n.kind() == Kind::Dir)
-    for (auto& c : static_cast<Directory&>(n).m_children) mark_removed(*c);
+    for (auto& c : static_cast<Directory&>(n).m_children)
+      if (!c->removed()) mark_removed(*c);
   n.m_removed = true;
   n.m_parent = nullptr;
 }

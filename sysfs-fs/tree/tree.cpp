@@ -100,7 +100,7 @@ Result<std::vector<std::string>> Tree::list(std::string_view path) const {
   auto node = SIM_TRY(lookup(path));
   if (node->kind() != Kind::Dir) return Errno{ENOTDIR};
   std::vector<std::string> names;
-  for (auto& c : static_cast<Directory&>(*node).children()) names.emplace_back(c->name());
+  static_cast<Directory&>(*node).for_each_child([&](const Node& c) { names.emplace_back(c.name()); });
   return names;
 }
 
