@@ -40,16 +40,25 @@
 //   mount/assign_domain_eaddrinuse  the failing write of the in-process case
 //   mount/bare_write                the do-nothing FUSE file system
 //                                   (bench_support.h), the reference
+//   mount/bare_write_work           the same, but its write handler spins for
+//                                   --bare_work_ns (default 1000, about the
+//                                   simulator's own work per operation of an
+//                                   assign/unassign pair): what that much work
+//                                   in the server costs a FUSE round trip on
+//                                   this machine, whoever does it
 //
 // Options besides the usual --benchmark_* ones:
 //   --host=FILE            host file (default: the 256 x 256 host)
 //   --no_mount             in-process benchmarks only
+//   --bare_work_ns=N       spin of mount/bare_write_work (0: no such target)
+//   --mdevs=N              N mdevs instead of 256 (2..256), to see how the
+//                          validation scales
 //   --no_request_profile   skip the FUSE request count
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -77,7 +86,7 @@ using Clock = std::chrono::steady_clock;
 using vfio_ap::MatrixDev;
 using vfio_ap::MatrixMdev;
 
-constexpr unsigned N_MDEVS = 256;
+unsigned g_mdev_count = 256;  // --mdevs=N
 const char* const MATRIX = "devices/vfio_ap/matrix";
 
 std::string uuid_of(unsigned i) {
@@ -101,6 +110,8 @@ struct Fixture {
   std::string mnt;
   std::thread loop;
   std::unique_ptr<bench::BareFuse> bare;
+  std::unique_ptr<bench::BareFuse> bare_work;  // write handler spins
+  long bare_work_ns = 1000;
 
   std::string attr_path(unsigned mdev, const char* attr) const {
     return std::string(MATRIX) + "/" + uuid_of(mdev) + "/" + attr;
@@ -135,18 +146,18 @@ void setup(const std::string& host_file) {
   std::printf(", apmask/aqmask 0x (rebinds every queue) %.2f s", seconds_since(t));
   t = Clock::now();
   const std::string create = std::string(MATRIX) + "/mdev_supported_types/vfio_ap-passthrough/create";
-  for (unsigned i = 0; i < N_MDEVS; ++i) must_write(create, uuid_of(i) + "\n");
-  for (unsigned i = 0; i < N_MDEVS; ++i) {
+  for (unsigned i = 0; i < g_mdev_count; ++i) must_write(create, uuid_of(i) + "\n");
+  for (unsigned i = 0; i < g_mdev_count; ++i) {
     must_write(g.attr_path(i, "assign_adapter"), hex_id(i));
     must_write(g.attr_path(i, "assign_domain"), hex_id(i));
     MatrixMdev* m = g.md().find(uuid_of(i));
     if (!m) throw std::runtime_error("mdev " + uuid_of(i) + " not found");
     g.mdevs.push_back(m);
   }
-  std::printf(", %u mdevs created and assigned %.2f s\n", N_MDEVS, seconds_since(t));
+  std::printf(", %u mdevs created and assigned %.2f s\n", g_mdev_count, seconds_since(t));
   // Sanity: mdev i owns APQN (i,i) and its guest would get it.
   std::shared_lock l(g.sys->lock());
-  for (unsigned i : {0u, 1u, N_MDEVS - 1}) {
+  for (unsigned i : {0u, 1u, g_mdev_count - 1}) {
     auto matrix = g.sys->tree().read(g.attr_path(i, "matrix"));
     auto guest = g.sys->tree().read(g.attr_path(i, "guest_matrix"));
     char want[16];
@@ -235,18 +246,19 @@ void bm_pair(benchmark::State& state, const Op& a, const Op& b) {
   state.SetItemsProcessed(2 * state.iterations());
 }
 
-// mdev 255, given adapter 0 meanwhile, asks for domain 0: EADDRINUSE.
-constexpr unsigned CONFLICT_MDEV = N_MDEVS - 1;
+// mdev 255 (the newest), given adapter 0 meanwhile, asks for domain 0:
+// EADDRINUSE.
+unsigned conflict_mdev() { return g_mdev_count - 1; }
 void bm_eaddrinuse(benchmark::State& state, const Op& op) {
   {
     std::lock_guard l(g.sys->lock());
-    if (!g.md().assign_adapter(*g.mdevs[CONFLICT_MDEV], 0)) return (void)state.SkipWithError("setup failed");
+    if (!g.md().assign_adapter(*g.mdevs[conflict_mdev()], 0)) return (void)state.SkipWithError("setup failed");
   }
   for (auto _ : state)
     if (!check(state, op(), EADDRINUSE, "conflicting assign_domain")) break;
   {
     std::lock_guard l(g.sys->lock());
-    if (!g.md().unassign_adapter(*g.mdevs[CONFLICT_MDEV], 0)) state.SkipWithError("teardown failed");
+    if (!g.md().unassign_adapter(*g.mdevs[conflict_mdev()], 0)) state.SkipWithError("teardown failed");
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -273,7 +285,7 @@ void register_in_process() {
     const Op* ud = &op(f, 0, false, What::domain, 1);
     const Op* aa = &op(f, 0, true, What::adapter, 1);
     const Op* ua = &op(f, 0, false, What::adapter, 1);
-    const Op* conflict = &op(f, CONFLICT_MDEV, true, What::domain, 0);
+    const Op* conflict = &op(f, conflict_mdev(), true, What::domain, 0);
     benchmark::RegisterBenchmark(("inproc/assign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, *ad, *ud); })
         ->UseManualTime();
     benchmark::RegisterBenchmark(("inproc/unassign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, *ud, *ad); })
@@ -312,13 +324,13 @@ void bm_mount_pair(benchmark::State& state, const MountOp& a, const MountOp& b) 
 void bm_mount_eaddrinuse(benchmark::State& state, const MountOp& a) {
   {
     std::lock_guard l(g.sys->lock());
-    if (!g.md().assign_adapter(*g.mdevs[CONFLICT_MDEV], 0)) return (void)state.SkipWithError("setup failed");
+    if (!g.md().assign_adapter(*g.mdevs[conflict_mdev()], 0)) return (void)state.SkipWithError("setup failed");
   }
   for (auto _ : state)
     if (!mount_check(state, bench::write_once(a.path.c_str(), a.data), EADDRINUSE, a.path)) break;
   {
     std::lock_guard l(g.sys->lock());
-    if (!g.md().unassign_adapter(*g.mdevs[CONFLICT_MDEV], 0)) state.SkipWithError("teardown failed");
+    if (!g.md().unassign_adapter(*g.mdevs[conflict_mdev()], 0)) state.SkipWithError("teardown failed");
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -333,8 +345,9 @@ void bm_bare_write(benchmark::State& state, const std::string& file) {
 void register_mount() {
   MountOp ad = mount_op(0, "assign_domain", 1), ud = mount_op(0, "unassign_domain", 1);
   MountOp aa = mount_op(0, "assign_adapter", 1), ua = mount_op(0, "unassign_adapter", 1);
-  MountOp conflict = mount_op(CONFLICT_MDEV, "assign_domain", 0);
+  MountOp conflict = mount_op(conflict_mdev(), "assign_domain", 0);
   std::string bare = g.bare->file();
+  std::string bare_work = g.bare_work ? g.bare_work->file() : "";
   benchmark::RegisterBenchmark("mount/assign_unassign_domain", [=](benchmark::State& s) { bm_mount_pair(s, ad, ud); })
       ->UseRealTime();
   benchmark::RegisterBenchmark("mount/assign_unassign_adapter", [=](benchmark::State& s) { bm_mount_pair(s, aa, ua); })
@@ -342,6 +355,9 @@ void register_mount() {
   benchmark::RegisterBenchmark("mount/assign_domain_eaddrinuse", [=](benchmark::State& s) { bm_mount_eaddrinuse(s, conflict); })
       ->UseRealTime();
   benchmark::RegisterBenchmark("mount/bare_write", [=](benchmark::State& s) { bm_bare_write(s, bare); })->UseRealTime();
+  if (g.bare_work)
+    benchmark::RegisterBenchmark("mount/bare_write_work", [=](benchmark::State& s) { bm_bare_write(s, bare_work); })
+        ->UseRealTime();
 }
 
 // ------------------------------------------------------------- summary
@@ -375,7 +391,7 @@ void print_summary(bool mounted) {
   std::printf("\n== Through the mount (median ops/s; one op = open(O_WRONLY|O_TRUNC) + write + close)\n");
   std::printf("%-36s %12s %10s\n", "benchmark", "ops/s", "us/op");
   for (const char* b : {"mount/assign_unassign_domain", "mount/assign_unassign_adapter", "mount/assign_domain_eaddrinuse",
-                        "mount/bare_write"}) {
+                        "mount/bare_write", "mount/bare_write_work"}) {
     double ops = bench::ops_of(b);
     if (ops > 0) std::printf("%-36s %12.0f %10.2f\n", b, ops, 1e6 / ops);
     else std::printf("%-36s %12s\n", b, "n/a");
@@ -384,7 +400,10 @@ void print_summary(bool mounted) {
       {"assign/unassign_domain write / bare write", "mount/assign_unassign_domain", "mount/bare_write"},
       {"assign/unassign_adapter write / bare write", "mount/assign_unassign_adapter", "mount/bare_write"},
       {"EADDRINUSE assign_domain write / bare write", "mount/assign_domain_eaddrinuse", "mount/bare_write"},
+      {"bare write with work / bare write", "mount/bare_write_work", "mount/bare_write"},
+      {"assign/unassign_domain write / bare with work", "mount/assign_unassign_domain", "mount/bare_write_work"},
   });
+  if (g.bare_work) std::printf("(bare with work: its write handler spins %ld ns)\n", g.bare_work_ns);
   double bare = bench::ops_of("mount/bare_write"), dom = bench::ops_of("mount/assign_unassign_domain");
   if (bare > 0 && dom > 0)
     std::printf("assign/unassign_domain write: %.2f us/op over a bare write (%.1f%% more time; target <= 10%%)\n",
@@ -416,6 +435,8 @@ int main(int argc, char** argv) {
     if (a.starts_with("--host=")) host_file = a.substr(7);
     else if (a == "--no_mount") mount = false;
     else if (a == "--no_request_profile") request_profile = false;
+    else if (a.starts_with("--bare_work_ns=")) g.bare_work_ns = std::stol(a.substr(15));
+    else if (a.starts_with("--mdevs=")) g_mdev_count = static_cast<unsigned>(std::clamp(std::stol(a.substr(8)), 2L, 256L));
     else argv[rest++] = argv[i];
   }
   argc = rest;
@@ -440,6 +461,7 @@ int main(int argc, char** argv) {
       if (!g.server->mount(g.mnt, error, false)) throw std::runtime_error("mount failed: " + error);
       g.loop = std::thread([] { g.server->loop(); });
       g.bare = std::make_unique<bench::BareFuse>();
+      if (g.bare_work_ns > 0) g.bare_work = std::make_unique<bench::BareFuse>(bench::BareFuse::SIM_TIMEOUT, g.bare_work_ns);
       register_mount();
     } catch (const std::exception& e) {
       std::printf("mount benchmarks skipped: %s\n", e.what());
@@ -454,6 +476,7 @@ int main(int argc, char** argv) {
   print_summary(mount);
   if (mount && request_profile) print_request_profile();
 
+  g.bare_work.reset();
   g.bare.reset();
   if (g.loop.joinable()) {
     g.server->exit();

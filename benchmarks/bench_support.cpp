@@ -66,7 +66,10 @@ namespace {
 constexpr fuse_ino_t FILE_INO = 2;
 
 struct BareOps {
-  static double& timeout(fuse_req_t req) { return *static_cast<double*>(fuse_req_userdata(req)); }
+  static const BareFuse::Config& config(fuse_req_t req) {
+    return *static_cast<const BareFuse::Config*>(fuse_req_userdata(req));
+  }
+  static double timeout(fuse_req_t req) { return config(req).timeout; }
   static struct stat stat_of(fuse_ino_t ino) {
     struct stat st{};
     st.st_ino = ino;
@@ -117,6 +120,11 @@ struct BareOps {
     fuse_reply_buf(req, text + o, std::min(size, len - o));
   }
   static void write(fuse_req_t req, fuse_ino_t, const char*, size_t size, off_t, fuse_file_info*) {
+    if (long ns = config(req).write_work_ns) {
+      auto end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns);
+      while (std::chrono::steady_clock::now() < end) {
+      }
+    }
     fuse_reply_write(req, size);
   }
   static void flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
@@ -139,14 +147,15 @@ struct BareOps {
 
 }  // namespace
 
-BareFuse::BareFuse(double timeout) : m_dir(make_tmp_dir("/tmp")), m_timeout(timeout) {
+BareFuse::BareFuse(double timeout, long write_work_ns)
+    : m_dir(make_tmp_dir("/tmp")), m_config{timeout, write_work_ns} {
   std::vector<std::string> argv = {"mdevsim-bench", "-o", "fsname=bare,subtype=mdevsim-bench"};
   if (geteuid() == 0) argv.insert(argv.end(), {"-o", "allow_other"});
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
   static const fuse_lowlevel_ops ops = BareOps::make();
-  m_se = fuse_session_new(&args, &ops, sizeof ops, &m_timeout);  // the user data: the timeout
+  m_se = fuse_session_new(&args, &ops, sizeof ops, &m_config);
   if (!m_se || fuse_session_mount(m_se, m_dir.c_str()) != 0) {
     if (m_se) fuse_session_destroy(m_se);
     rmdir(m_dir.c_str());

@@ -44,16 +44,23 @@ class BareFuse {
   // The simulator's entry/attr timeout (sysfs-fs/fuse/fuse_server.cpp).
   static constexpr double SIM_TIMEOUT = 86400.0;
 
-  explicit BareFuse(double timeout = SIM_TIMEOUT);
+  // With `write_work_ns`, every write spins that long on the clock before it
+  // answers: a server that does that much work per write and nothing else.
+  explicit BareFuse(double timeout = SIM_TIMEOUT, long write_work_ns = 0);
   ~BareFuse();
   BareFuse(const BareFuse&) = delete;
   BareFuse& operator=(const BareFuse&) = delete;
   std::string file() const { return m_dir + "/attr"; }
   const std::string& dir() const { return m_dir; }
 
+  struct Config {  // the session's user data
+    double timeout;
+    long write_work_ns;
+  };
+
  private:
   std::string m_dir;
-  double m_timeout;
+  Config m_config;
   fuse_session* m_se = nullptr;
   std::thread m_loop;
 };
