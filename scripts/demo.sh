@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 exec build/mdevsim exec -- bash -c '
+M='"$PWD"'/build/mdevsim
 show() { echo "# $*"; eval "$@"; echo; }
 show ls /sys/bus/ap/devices
 show cat /sys/bus/ap/devices/card05/hwtype /sys/bus/ap/devices/card05/type /sys/bus/ap/devices/card06/type
@@ -18,4 +19,19 @@ show ls /sys/bus/ap/drivers/vfio_ap
 show ls -l /sys/bus/ap/devices/05.0004/driver
 show cat /sys/bus/ap/bindings /sys/bus/ap/devices/05.0004/status
 show udevadm info -p /devices/ap/card05/05.0004
+# Steps 3 to 5: three mediated devices, configured as the document shows, and Guest1.
+cd /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
+uuid1=62177883-f1bb-47f0-914d-32a22e3a8804; uuid2=b5a1ef6c-3a4e-4bd4-9b5c-4e1a2ff1fd1a; uuid3=0c0c3d25-1f7a-4ea3-8a5c-c3b1e9a8a2c4
+show "echo \$uuid1 > create; echo \$uuid2 > create; echo \$uuid3 > create"
+cd /sys/devices/vfio_ap/matrix/$uuid1
+show "echo 5 > assign_adapter; echo 6 > assign_adapter; echo 4 > assign_domain; echo 0xab > assign_domain"
+show cat matrix
+cd ../$uuid2; show "echo 5 > assign_adapter; echo 0x47 > assign_domain; echo 0xff > assign_domain"
+cd ../$uuid3; show "echo 6 > assign_adapter; echo 0x47 > assign_domain; echo 0xff > assign_domain"
+show "echo 0xab > assign_domain   # shares 06.00ab with Guest1"
+show "\$M dmesg /sys | tail -n 1"
+show "\$M guest start Guest1 --mdev /sys/devices/vfio_ap/matrix/\$uuid1"
+show "\$M guest show Guest1"
+show cat /sys/bus/ap/devices/05.0004/status
+show "\$M matrix /sys"
 '
