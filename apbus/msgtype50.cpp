@@ -1,0 +1,99 @@
+#include "apbus/msgtype50.h"
+
+#include <openssl/bn.h>
+
+#include <memory>
+
+namespace ap {
+namespace {
+
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+struct CtxFree {
+  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
+};
+
+Bn bn(std::span<const uint8_t> bytes) { return Bn(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr)); }
+Bn bn_new() { return Bn(BN_new()); }
+
+uint16_t be16(std::span<const uint8_t> m, size_t off) { return static_cast<uint16_t>(m[off] << 8 | m[off + 1]); }
+
+bool zero(std::span<const uint8_t> m) {
+  for (uint8_t b : m)
+    if (b) return false;
+  return true;
+}
+
+struct Layout {
+  bool crt;
+  size_t field;  // modulus-sized field: 128, 256, 512
+  size_t size;   // whole message
+};
+
+bool layout_of(uint16_t keyblock, Layout& l) {
+  switch (keyblock) {
+    case TYPE50_MEB1: l = {false, 128, 16 + 3 * 128}; return true;
+    case TYPE50_MEB2: l = {false, 256, 16 + 3 * 256}; return true;
+    case TYPE50_MEB3: l = {false, 512, 16 + 3 * 512}; return true;
+    case TYPE50_CRB1: l = {true, 128, 16 + 5 * 64 + 128}; return true;
+    case TYPE50_CRB2: l = {true, 256, 16 + 5 * 128 + 256}; return true;
+    case TYPE50_CRB3: l = {true, 512, 16 + 5 * 256 + 512}; return true;
+    default: return false;
+  }
+}
+
+std::vector<uint8_t> type80_reply(const BIGNUM* result, size_t field) {
+  std::vector<uint8_t> r(16 + field, 0);
+  r[1] = 0x80;
+  r[2] = static_cast<uint8_t>(r.size() >> 8);
+  r[3] = static_cast<uint8_t>(r.size());
+  BN_bn2binpad(result, r.data() + 16, static_cast<int>(field));
+  return r;
+}
+
+}  // namespace
+
+std::vector<uint8_t> type82_error(uint8_t reply_code) { return {0x00, 0x82, 0, 0, reply_code, 0, 0, 0}; }
+
+std::vector<uint8_t> process_type50(const CardConfig& card, std::span<const uint8_t> m) {
+  if (m.size() < 16) return type82_error(REP82_ERROR_INVALID_MSG_LEN);
+  if (m[1] != 0x50 || !card.hwinfo.has(ApHwinfo::ACCEL)) return type82_error(REP82_ERROR_MESSAGE_TYPE);
+  if (be16(m, 2) != m.size()) return type82_error(REP82_ERROR_INVALID_MSG_LEN);
+  Layout l;
+  if (!layout_of(be16(m, 8), l)) return type82_error(REP82_ERROR_FORMAT_FIELD);
+  if (m.size() != l.size) return type82_error(REP82_ERROR_INVALID_MSG_LEN);
+  if (m[0] || m[4] || m[6] || m[7] || !zero(m.subspan(10, 6))) return type82_error(REP82_ERROR_RESERVED_FIELD);
+  // 4096-bit operations need the AP4KM / AP4KC facilities.
+  if (l.field == 512 && !card.hwinfo.has(l.crt ? ApHwinfo::CRT4K : ApHwinfo::MEX4K))
+    return type82_error(REP82_ERROR_OPERAND_SIZE);
+
+  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  Bn result = bn_new();
+  auto body = m.subspan(16);
+  if (!l.crt) {
+    Bn e = bn(body.subspan(0, l.field)), n = bn(body.subspan(l.field, l.field)), x = bn(body.subspan(2 * l.field, l.field));
+    if (BN_is_zero(n.get()) || !BN_is_odd(n.get())) return type82_error(REP82_ERROR_EVEN_MOD_IN_OPND);
+    if (BN_cmp(x.get(), n.get()) >= 0) return type82_error(REP82_ERROR_OPERAND_INVALID);
+    if (!BN_mod_exp(result.get(), x.get(), e.get(), n.get(), ctx.get())) return type82_error(REP82_ERROR_OPERAND_INVALID);
+    return type80_reply(result.get(), l.field);
+  }
+  // CRT: m1 = c^dp mod p, m2 = c^dq mod q, h = u (m1 - m2) mod p with
+  // u = q^-1 mod p, result = m2 + h q.
+  size_t half = l.field / 2;
+  Bn p = bn(body.subspan(0, half)), q = bn(body.subspan(half, half)), dp = bn(body.subspan(2 * half, half)),
+     dq = bn(body.subspan(3 * half, half)), u = bn(body.subspan(4 * half, half)), c = bn(body.subspan(5 * half, l.field));
+  if (BN_is_zero(p.get()) || BN_is_zero(q.get()) || !BN_is_odd(p.get()) || !BN_is_odd(q.get()))
+    return type82_error(REP82_ERROR_EVEN_MOD_IN_OPND);
+  Bn m1 = bn_new(), m2 = bn_new(), h = bn_new();
+  bool ok = BN_mod_exp(m1.get(), c.get(), dp.get(), p.get(), ctx.get()) &&
+            BN_mod_exp(m2.get(), c.get(), dq.get(), q.get(), ctx.get()) &&
+            BN_mod_sub(h.get(), m1.get(), m2.get(), p.get(), ctx.get()) &&
+            BN_mod_mul(h.get(), h.get(), u.get(), p.get(), ctx.get()) && BN_mul(result.get(), h.get(), q.get(), ctx.get()) &&
+            BN_add(result.get(), result.get(), m2.get());
+  if (!ok || BN_num_bytes(result.get()) > static_cast<int>(l.field)) return type82_error(REP82_ERROR_OPERAND_INVALID);
+  return type80_reply(result.get(), l.field);
+}
+
+}  // namespace ap
