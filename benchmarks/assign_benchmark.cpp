@@ -3,7 +3,7 @@
 // domains with 256 mediated devices, each of which every assignment has to be
 // validated against.
 //
-// Setup, once per process (it takes a few seconds):
+// Setup, once per process (about a second, most of it the rebinding):
 //   - a System with testdata/hosts/full-256x256.json (--host=FILE to change);
 //   - "0x" (all zeros) written to bus/ap/apmask and bus/ap/aqmask: all 65,536
 //     queues are rebound from cex4queue to vfio_ap;
@@ -22,7 +22,7 @@
 //               the path walk and the permission check
 // Cases (mdev 0 holds adapter 0 and domain 0; mdev 255 is the newest):
 //   assign_domain      mdev 0 gets domain 1 (timed), then loses it (untimed)
-//   unassign_domain    the reverse: the unassign is timed
+//   unassign_domain    mdev 0 gets domain 1 (untimed), then loses it (timed)
 //   assign_unassign_domain   both, all timed, two operations per iteration
 //   assign_adapter     mdev 0 gets adapter 1 (timed), then loses it (untimed)
 //   assign_domain_eaddrinuse   mdev 255, given adapter 0 for the benchmark,
@@ -46,6 +46,16 @@
 //                                   assign/unassign pair): what that much work
 //                                   in the server costs a FUSE round trip on
 //                                   this machine, whoever does it
+//   mount/interleaved/assign_unassign_domain_vs_bare
+//                                   assign, bare write, unassign, bare write,
+//                                   ... each op timed on its own: the ratio
+//                                   of median (and mean) latencies of ops
+//                                   that ran at the same moments, which
+//                                   survives load that comes and goes
+//   mount/interleaved/bare_work_vs_bare   the same for the control
+// Round trips on a VM depend much on whether client and server threads
+// run on different vCPUs (cross-CPU wake-ups of halted vCPUs); run under
+// `taskset -c N` (run.sh: ASSIGN_CPUS=N) for figures that compare well.
 //
 // Options besides the usual --benchmark_* ones:
 //   --host=FILE            host file (default: the 256 x 256 host)
@@ -217,23 +227,32 @@ struct Op {
   }
 };
 
+// The newest kernel log line (validation explains its refusals there).
+std::string last_klog_line() {
+  std::shared_lock l(g.sys->lock());
+  auto& lines = g.sys->klog().lines();
+  return lines.empty() ? std::string() : lines.back().text;
+}
+
 bool check(benchmark::State& state, int err, int want, const char* what) {
   if (err == want) return true;
   state.SkipWithError((std::string(what) + ": " + (err ? std::strerror(err) : "succeeded") + ", expected " +
-                       (want ? std::strerror(want) : "success"))
+                       (want ? std::strerror(want) : "success") + "; last kernel log line: " + last_klog_line())
                           .c_str());
   return false;
 }
 
-// `timed` then `undo`, every iteration; only `timed` counts (manual time).
-void bm_split(benchmark::State& state, const Op& timed, const Op& undo) {
+// Every iteration: `before` (untimed), `timed`, `after` (untimed); only
+// `timed` counts (manual time). The three leave the model as they found it.
+void bm_split(benchmark::State& state, const Op* before, const Op& timed, const Op* after) {
   for (auto _ : state) {
+    if (before && !check(state, (*before)(), 0, "preparation")) break;
     auto t0 = Clock::now();
     int e = timed();
     auto t1 = Clock::now();
     if (!check(state, e, 0, "timed operation")) break;
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
-    if (!check(state, undo(), 0, "undo")) break;
+    if (after && !check(state, (*after)(), 0, "undo")) break;
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -286,13 +305,13 @@ void register_in_process() {
     const Op* aa = &op(f, 0, true, What::adapter, 1);
     const Op* ua = &op(f, 0, false, What::adapter, 1);
     const Op* conflict = &op(f, conflict_mdev(), true, What::domain, 0);
-    benchmark::RegisterBenchmark(("inproc/assign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, *ad, *ud); })
+    benchmark::RegisterBenchmark(("inproc/assign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, nullptr, *ad, ud); })
         ->UseManualTime();
-    benchmark::RegisterBenchmark(("inproc/unassign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, *ud, *ad); })
+    benchmark::RegisterBenchmark(("inproc/unassign_domain" + s).c_str(), [=](benchmark::State& st) { bm_split(st, ad, *ud, nullptr); })
         ->UseManualTime();
     benchmark::RegisterBenchmark(("inproc/assign_unassign_domain" + s).c_str(),
                                  [=](benchmark::State& st) { bm_pair(st, *ad, *ud); });
-    benchmark::RegisterBenchmark(("inproc/assign_adapter" + s).c_str(), [=](benchmark::State& st) { bm_split(st, *aa, *ua); })
+    benchmark::RegisterBenchmark(("inproc/assign_adapter" + s).c_str(), [=](benchmark::State& st) { bm_split(st, nullptr, *aa, ua); })
         ->UseManualTime();
     benchmark::RegisterBenchmark(("inproc/assign_domain_eaddrinuse" + s).c_str(),
                                  [=](benchmark::State& st) { bm_eaddrinuse(st, *conflict); });
@@ -341,6 +360,55 @@ void bm_bare_write(benchmark::State& state, const std::string& file) {
   state.SetItemsProcessed(state.iterations());
 }
 
+double median_of(std::vector<double>& v) {
+  if (v.empty()) return 0;
+  auto mid = v.begin() + static_cast<long>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+// Each op of `a` (in turn) followed by one op of `b`, every one timed on its
+// own: both sides see the same moment's machine, so their ratio survives
+// load that comes and goes. Counters (per op, microseconds): a_med_us,
+// b_med_us, a_mean_us, b_mean_us, a0_med_us... (each op of `a`), and the
+// time ratios a/b of the medians and of the means (1.10 = a takes 10%
+// longer).
+void bm_interleaved(benchmark::State& state, const std::vector<MountOp>& a, const MountOp& b) {
+  std::vector<double> ta, tb;
+  std::vector<std::vector<double>> each(a.size());  // ta by op of `a`
+  size_t n = static_cast<size_t>(std::min<benchmark::IterationCount>(state.max_iterations, 10'000'000));
+  ta.reserve(n * a.size());
+  tb.reserve(n * a.size());
+  for (auto& v : each) v.reserve(n);
+  auto timed = [](const MountOp& op, std::vector<double>& out) {
+    auto t0 = Clock::now();
+    long r = bench::write_once(op.path.c_str(), op.data);
+    out.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    return r;
+  };
+  for (auto _ : state) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!mount_check(state, timed(a[i], each[i]), 0, a[i].path) || !mount_check(state, timed(b, tb), 0, b.path)) return;
+      ta.push_back(each[i].back());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(2 * a.size()));
+  if (a.size() > 1)
+    for (size_t i = 0; i < a.size(); ++i) state.counters["a" + std::to_string(i) + "_med_us"] = median_of(each[i]);
+  double am = mean_of(ta), bm = mean_of(tb), amed = median_of(ta), bmed = median_of(tb);
+  state.counters["a_med_us"] = amed;
+  state.counters["b_med_us"] = bmed;
+  state.counters["a_mean_us"] = am;
+  state.counters["b_mean_us"] = bm;
+  state.counters["ratio_med"] = bmed > 0 ? amed / bmed : 0;
+  state.counters["ratio_mean"] = bm > 0 ? am / bm : 0;
+}
+
 // The benchmarks' own copies (captured by value).
 void register_mount() {
   MountOp ad = mount_op(0, "assign_domain", 1), ud = mount_op(0, "unassign_domain", 1);
@@ -357,6 +425,15 @@ void register_mount() {
   benchmark::RegisterBenchmark("mount/bare_write", [=](benchmark::State& s) { bm_bare_write(s, bare); })->UseRealTime();
   if (g.bare_work)
     benchmark::RegisterBenchmark("mount/bare_write_work", [=](benchmark::State& s) { bm_bare_write(s, bare_work); })
+        ->UseRealTime();
+  // The same comparisons, interleaved op by op.
+  MountOp bare_op{bare, "0\n"};
+  benchmark::RegisterBenchmark("mount/interleaved/assign_unassign_domain_vs_bare",
+                               [=](benchmark::State& s) { bm_interleaved(s, {ad, ud}, bare_op); })
+      ->UseRealTime();
+  if (g.bare_work)
+    benchmark::RegisterBenchmark("mount/interleaved/bare_work_vs_bare",
+                                 [=](benchmark::State& s) { bm_interleaved(s, {MountOp{bare_work, "0\n"}}, bare_op); })
         ->UseRealTime();
 }
 
@@ -408,6 +485,23 @@ void print_summary(bool mounted) {
   if (bare > 0 && dom > 0)
     std::printf("assign/unassign_domain write: %.2f us/op over a bare write (%.1f%% more time; target <= 10%%)\n",
                 1e6 / dom - 1e6 / bare, 100 * (bare / dom - 1));
+
+  std::printf("\n== Interleaved op by op (A op, bare op, A op, bare op, ...; medians over the runs of\n"
+              "   each run's median and mean latency; time ratio A/bare, 1.10 = 10%% slower; target <= 1.10)\n");
+  std::printf("%-38s %10s %10s %9s %10s %10s %9s\n", "A", "A med us", "bare med", "ratio", "A mean us", "bare mean",
+              "ratio");
+  for (auto [what, name] : {std::pair{"assign/unassign_domain write", "mount/interleaved/assign_unassign_domain_vs_bare"},
+                            std::pair{"bare write with work", "mount/interleaved/bare_work_vs_bare"}}) {
+    const bench::Result* r = bench::result_of(name);
+    if (!r) {
+      std::printf("%-38s %10s\n", what, "n/a");
+      continue;
+    }
+    std::printf("%-38s %10.2f %10.2f %9.3f %10.2f %10.2f %9.3f\n", what, r->counter("a_med_us"), r->counter("b_med_us"),
+                r->counter("ratio_med"), r->counter("a_mean_us"), r->counter("b_mean_us"), r->counter("ratio_mean"));
+    if (r->counter("a0_med_us") > 0)
+      std::printf("%-38s %10.2f / %.2f (assign / unassign)\n", "", r->counter("a0_med_us"), r->counter("a1_med_us"));
+  }
 }
 
 void print_request_profile() {
@@ -473,6 +567,15 @@ int main(int argc, char** argv) {
   auto reporter = bench::make_reporter();
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
+  // Every benchmark leaves the assignments as it found them.
+  {
+    std::shared_lock l(g.sys->lock());
+    auto m0 = g.sys->tree().read(g.attr_path(0, "matrix"));
+    auto mn = g.sys->tree().read(g.attr_path(conflict_mdev(), "matrix"));
+    if (!m0 || *m0 != "00.0000\n" || !mn || mn->find('\n') + 1 != mn->size())
+      std::printf("\nwarning: the benchmarks left mdev 0 with matrix %s and mdev %u with %s\n",
+                  m0 ? m0->c_str() : "?", conflict_mdev(), mn ? mn->c_str() : "?");
+  }
   print_summary(mount);
   if (mount && request_profile) print_request_profile();
 

@@ -231,6 +231,16 @@ double Result::median() const {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double Result::counter(const std::string& name) const {
+  if (auto it = reported_counter_medians.find(name); it != reported_counter_medians.end()) return it->second;
+  auto it = counters.find(name);
+  if (it == counters.end() || it->second.empty()) return 0;
+  auto v = it->second;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 std::map<std::string, Result>& results() {
   static std::map<std::string, Result> r;
   return r;
@@ -245,6 +255,11 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
     if (r.error_occurred) {
       res.error = r.error_message;
       continue;
+    }
+    for (auto& [name, c] : r.counters) {
+      if (name == "items_per_second") continue;
+      if (median) res.reported_counter_medians[name] = c.value;
+      else res.counters[name].push_back(c.value);
     }
     auto it = r.counters.find("items_per_second");
     if (it == r.counters.end()) continue;
@@ -263,7 +278,7 @@ std::string run_name(const std::string& name, int threads) {
   return name + "/real_time" + (threads > 1 ? "/threads:" + std::to_string(threads) : "");
 }
 
-double ops_of(const std::string& name, int threads) {
+const Result* result_of(const std::string& name, int threads) {
   std::string t = "/threads:" + std::to_string(threads);
   std::vector<std::string> candidates = {run_name(name, threads), name + "/real_time" + t, name + "/manual_time",
                                          name + "/manual_time" + t};
@@ -271,9 +286,14 @@ double ops_of(const std::string& name, int threads) {
   candidates.push_back(name + t);
   for (auto& c : candidates) {
     auto it = results().find(c);
-    if (it != results().end() && it->second.error.empty()) return it->second.median();
+    if (it != results().end() && it->second.error.empty()) return &it->second;
   }
-  return 0;
+  return nullptr;
+}
+
+double ops_of(const std::string& name, int threads) {
+  const Result* r = result_of(name, threads);
+  return r ? r->median() : 0;
 }
 
 void print_ratios(const std::vector<Ratio>& ratios) {

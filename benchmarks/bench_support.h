@@ -89,7 +89,12 @@ struct Result {
   double reported_median = 0;  // the "median" aggregate, when repeated
   int64_t threads = 1;
   std::string error;
+  // The other user counters: each repetition's value, the median aggregate.
+  std::map<std::string, std::vector<double>> counters;
+  std::map<std::string, double> reported_counter_medians;
   double median() const;
+  // The median over the repetitions of a user counter; 0 if absent.
+  double counter(const std::string& name) const;
 };
 // By run name ("write/bare/real_time").
 std::map<std::string, Result>& results();
@@ -108,6 +113,8 @@ std::string run_name(const std::string& name, int threads = 1);
 // The median items/s of a benchmark, whatever its time (real, manual or
 // CPU); 0 when it did not run or failed.
 double ops_of(const std::string& name, int threads = 1);
+// The result of a benchmark as ops_of() finds it, or nullptr.
+const Result* result_of(const std::string& name, int threads = 1);
 
 // A table of throughput ratios (num / den).
 struct Ratio {

@@ -12,6 +12,9 @@
 #                noise)
 #   MIN_TIME     --benchmark_min_time per repetition, seconds (default 0.5)
 #   ASSIGN_ARGS  extra assign_benchmark arguments (e.g. --benchmark_filter=mount/)
+#   ASSIGN_CPUS  run assign_benchmark under `taskset -c ASSIGN_CPUS` (e.g. 1:
+#                client and FUSE server threads share one CPU, which takes
+#                cross-CPU wake-ups out of the FUSE round trips; see README)
 #   RUNS, WALK   passed to mount_256x256.sh
 #
 # Needs root and /dev/fuse for everything FUSE; without them only the
@@ -26,6 +29,7 @@ REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
 BENCHES=${BENCHES:-attr_io assign mount_256x256}
 ASSIGN_ARGS=${ASSIGN_ARGS:-}
+ASSIGN_CPUS=${ASSIGN_CPUS:-}
 wants() { [[ " $BENCHES " == *" $1 "* ]]; }
 
 echo "== Building ($BUILD_TYPE) in $BUILD_DIR"
@@ -50,9 +54,11 @@ fi
 
 if wants assign; then
   echo
-  echo "== assign_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
+  echo "== assign_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s${ASSIGN_CPUS:+, CPUs $ASSIGN_CPUS})"
+  pin=()
+  [[ -n $ASSIGN_CPUS ]] && pin=(taskset -c "$ASSIGN_CPUS")
   # shellcheck disable=SC2086  # ASSIGN_ARGS: several words on purpose
-  "$BUILD_DIR/benchmarks/assign_benchmark" \
+  "${pin[@]}" "$BUILD_DIR/benchmarks/assign_benchmark" \
     --benchmark_repetitions="$REPS" \
     --benchmark_min_time="$MIN_TIME" \
     --benchmark_enable_random_interleaving=true \

@@ -225,16 +225,16 @@ Cell classify(const Model& m, const Adapter& a, unsigned apqi) {
   }
   if (q == NO_QUEUE) {
     c.kind = Kind::Empty;
-    c.text = ".";
+    c.text = '.';
   } else if (reserved || (q >= 0 && m.drivers[q] != "vfio_ap")) {
     c.kind = Kind::Host;
-    c.text = "h";
+    c.text = 'h';
   } else if (q == UNBOUND) {
     c.kind = Kind::Unbound;
-    c.text = "u";
+    c.text = 'u';
   } else {
     c.kind = Kind::Free;
-    c.text = "-";
+    c.text = '-';
   }
   return c;
 }
