@@ -65,6 +65,7 @@
 //                          validation scales
 //   --no_request_profile   skip the FUSE request count
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -399,7 +400,7 @@ void bm_interleaved(benchmark::State& state, const std::vector<MountOp>& a, cons
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(2 * a.size()));
   if (a.size() > 1)
-    for (size_t i = 0; i < a.size(); ++i) state.counters["a" + std::to_string(i) + "_med_us"] = median_of(each[i]);
+    for (size_t i = 0; i < a.size(); ++i) state.counters[fmt::format("a{}_med_us", i)] = median_of(each[i]);
   double am = mean_of(ta), bm = mean_of(tb), amed = median_of(ta), bmed = median_of(tb);
   state.counters["a_med_us"] = amed;
   state.counters["b_med_us"] = bmed;
