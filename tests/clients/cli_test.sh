@@ -3,6 +3,7 @@
 # and that exec leaves the host untouched.
 set -uo pipefail
 : "${MDEVSIM:?}" "${MDEVSIM_SOURCE_DIR:?}"
+source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
 fails=0
 tmp=$(mktemp -d)
 trap 'umount -l "$tmp/mp" 2>/dev/null; rm -rf "$tmp"' EXIT

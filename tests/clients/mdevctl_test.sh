@@ -13,14 +13,7 @@
 set -uo pipefail
 : "${MDEVSIM:?}" "${MDEVSIM_SOURCE_DIR:?}"
 
-if [[ $(id -u) != 0 || ! -w /dev/fuse ]]; then
-  if [[ ${MDEVSIM_SKIP_FUSE:-0} == 1 ]]; then
-    echo "SKIP: needs root and /dev/fuse (MDEVSIM_SKIP_FUSE=1)"
-    exit 0
-  fi
-  echo "FAIL: this test needs root and a writable /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)" >&2
-  exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
 if [[ ! -x /usr/bin/mdevctl ]]; then
   echo "FAIL: /usr/bin/mdevctl not found (apt-get install mdevctl)" >&2
   exit 1

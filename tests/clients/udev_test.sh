@@ -12,14 +12,7 @@ set -euo pipefail
 : "${MDEVSIM:?MDEVSIM must name the mdevsim binary}"
 : "${UDEV_ENUMERATE:?UDEV_ENUMERATE must name the udev_enumerate binary}"
 
-if [[ $(id -u) != 0 || ! -w /dev/fuse ]]; then
-  if [[ ${MDEVSIM_SKIP_FUSE:-0} == 1 ]]; then
-    echo "SKIP: needs root and /dev/fuse (MDEVSIM_SKIP_FUSE=1)"
-    exit 0
-  fi
-  echo "FAIL: this test needs root and a writable /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)" >&2
-  exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
 if ! command -v udevadm >/dev/null; then
   echo "FAIL: udevadm not found (apt-get install udev)" >&2
   exit 1
