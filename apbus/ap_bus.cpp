@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "apbus/ap_message.h"
 #include "base/kstrto.h"
 
 namespace ap {
@@ -32,7 +33,13 @@ const sysfs::AttrOps root_uevent_attr = {"uevent", 0644, sysfs::show_thunk<ApBus
 }  // namespace
 
 ApBus::ApBus(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, HostConfig host)
-    : m_tree(tree), m_uevents(uevents), m_klog(klog), m_host(std::move(host)), m_apmask(m_host.apmask), m_aqmask(m_host.aqmask) {
+    : m_tree(tree),
+      m_uevents(uevents),
+      m_klog(klog),
+      m_host(std::move(host)),
+      m_engine(m_host, process_message, message_target_domain),
+      m_apmask(m_host.apmask),
+      m_aqmask(m_host.aqmask) {
   auto& root = tree.root();
   m_bus_dir = &root.get_or_add_dir("bus").add_dir("ap");
   m_devices_dir = &m_bus_dir->add_dir("devices");
@@ -139,8 +146,7 @@ void ApBus::select_domain() {
   for (unsigned dom = 0; dom <= max_domain_id(); ++dom) {
     if (!qci_aqm().test(dom) || !m_aqmask.test(dom)) continue;
     for (auto& c : m_host.cards) {
-      // TAPQ answers NORMAL only on a configured, running adapter.
-      if (c.id <= max_adapter_id() && apm.test(c.id) && c.config && !c.chkstop) {
+      if (c.id <= max_adapter_id() && apm.test(c.id) && tapq(c.id, dom).status.response_code == AP_RESPONSE_NORMAL) {
         m_ap_domain = static_cast<int>(dom);
         return;
       }
@@ -151,6 +157,7 @@ void ApBus::select_domain() {
 void ApBus::scan() {
   select_domain();
   for (unsigned apid = 0; apid < base::Bitmap256::BITS; ++apid) scan_adapter(apid);
+  poll();
   if (++m_scan_count == 1) m_uevents.send("change", "/devices/ap", "ap", {"INITSCAN=done"}, {});
   for (auto& d : m_drivers) d->on_scan_complete();
   check_bindings_complete();
@@ -162,14 +169,25 @@ CardConfig* ApBus::host_card(unsigned apid) {
   return nullptr;
 }
 
+// ap_queue_info(): TAPQ says whether the APQN exists (rc 0, 2, 3, 4, 5)
+// and, if so, its hardware info, deconfigured and checkstopped states.
+bool ApBus::queue_info(unsigned apid, unsigned apqi, bool& decfg, bool& chkstop) {
+  uint8_t rc = tapq(apid, apqi).status.response_code;
+  decfg = rc == AP_RESPONSE_DECONFIGURED;
+  chkstop = rc == AP_RESPONSE_CHECKSTOPPED;
+  return rc <= AP_RESPONSE_BUSY && rc != AP_RESPONSE_Q_NOT_AVAIL;
+}
+
 void ApBus::scan_adapter(unsigned apid) {
   const CardConfig* cc = host_card(apid);
   ApCard* ac = card(apid);
   // The adapter must be in the QCI configuration and answer TAPQ on some
-  // usage domain; otherwise its devices go away.
-  bool any_domain = false;
-  for (unsigned dom = 0; dom <= max_domain_id() && !any_domain; ++dom) any_domain = qci_aqm().test(dom);
-  if (!cc || apid > max_adapter_id() || !any_domain) {
+  // usage domain; that first APQN tells the card's states.
+  bool decfg = false, chkstop = false, found = false;
+  if (cc && apid <= max_adapter_id())
+    for (unsigned dom = 0; dom <= max_domain_id() && !found; ++dom)
+      found = qci_aqm().test(dom) && queue_info(apid, dom, decfg, chkstop);
+  if (!found) {
     if (ac) remove_card(apid);
     return;
   }
@@ -179,9 +197,9 @@ void ApBus::scan_adapter(unsigned apid) {
     ac = nullptr;
   }
   if (ac) {
-    ac->chkstop = cc->chkstop;
-    if (ac->config != cc->config) {
-      ac->config = cc->config;
+    ac->chkstop = chkstop;
+    if (ac->config == decfg) {
+      ac->config = !decfg;
       send_uevent(*ac, "change", {fmt::format("CONFIG={}", ac->config ? 1 : 0)});
     }
   } else {
@@ -194,8 +212,8 @@ void ApBus::scan_adapter(unsigned apid) {
     ac->hwinfo = hw;
     ac->maxmsgsize = hw.max_msg_size();
     ac->name = fmt::format("card{:02x}", apid);
-    ac->config = cc->config;
-    ac->chkstop = cc->chkstop;
+    ac->config = !decfg;
+    ac->chkstop = chkstop;
     m_cards.emplace(apid, std::move(card));
     device_add(*ac, *m_root_dev_dir, ap_card_attrs());
     bus_probe_device(*ac);
@@ -207,11 +225,11 @@ void ApBus::scan_domains(ApCard& card) {
   const CardConfig* cc = host_card(card.id());
   for (unsigned dom = 0; dom < base::Bitmap256::BITS; ++dom) {
     ApQueue* q = card.queue(dom);
-    if (dom > max_domain_id() || !qci_aqm().test(dom)) {
+    bool decfg = false, chkstop = false;
+    if (dom > max_domain_id() || !qci_aqm().test(dom) || !queue_info(card.id(), dom, decfg, chkstop)) {
       if (q) remove_queue(card, dom);
       continue;
     }
-    bool decfg = !cc->config, chkstop = cc->chkstop;
     if (!q) {
       auto nq = std::make_unique<ApQueue>(&card, dom);
       q = nq.get();
@@ -342,7 +360,7 @@ void ApBus::device_release_driver(ApDevice& dev) {
   drv->remove(dev);
   if (!dev.is_card) {
     auto& q = static_cast<ApQueue&>(dev);
-    q.irq_enabled = false;  // ap_queue_remove(): ZAPQ
+    m_engine.zapq(m_engine.host_view(), q.apid(), q.apqi);  // ap_queue_remove()
     q.dev_state = DevState::UNINITIATED;
   }
   dev.driver = nullptr;
@@ -459,25 +477,74 @@ Result<void> ApBus::set_ap_domain(int domain) {
 
 Result<void> ApBus::card_set_config(ApCard& card, bool config) {
   host_card(card.id())->config = config;  // SCLP (de)configure
+  m_engine.set_card_state(card.id(), config, host_card(card.id())->chkstop);
   card.config = config;
   send_uevent(card, "change", {fmt::format("CONFIG={}", config ? 1 : 0)});
   scan();
   return base::ok();
 }
 
+void ApBus::set_card_chkstop(unsigned apid, bool chkstop) {
+  CardConfig* cc = host_card(apid);
+  if (!cc) return;
+  cc->chkstop = chkstop;
+  m_engine.set_card_state(apid, cc->config, chkstop);
+}
+
+void ApBus::sm_error(ApQueue& q, uint8_t rc) {
+  q.dev_state = DevState::ERROR;
+  q.last_err_rc = rc;
+}
+
+// ap_sm_event() with POLL until the queue settles or has to wait for the
+// hardware (a reset or an interrupt enablement still running): RESET_START
+// (RAPQ), RESET_WAIT (TAPQ until done, then AQIC), SETIRQ_WAIT (TAPQ until
+// the I bit shows). A queue left waiting is polled again by poll().
 void ApBus::run_queue_sm(ApQueue& q) {
-  // ap_sm_event() runs only for initiated, configured, running queues. The
-  // reset (RAPQ, TAPQ until done, AQIC) completes at once in the simulator.
-  if (q.dev_state <= DevState::UNINITIATED || !q.config || q.chkstop) return;
-  q.requestq_count = q.pendingq_count = 0;
-  q.irq_enabled = m_host.interrupts;
-  q.reset_rc = 0;
-  q.sm_state = SmState::IDLE;
+  const ApView& v = m_engine.host_view();
+  for (int polls = 0; polls < SM_POLLS_MAX; ++polls) {
+    if (q.dev_state != DevState::OPERATING || !q.config || q.chkstop) return;
+    switch (q.sm_state) {
+      case SmState::RESET_START: {
+        uint8_t rc = m_engine.rapq(v, q.apid(), q.apqi).response_code;
+        if (rc != AP_RESPONSE_NORMAL && rc != AP_RESPONSE_RESET_IN_PROGRESS) return sm_error(q, rc);
+        q.sm_state = SmState::RESET_WAIT;
+        break;
+      }
+      case SmState::RESET_WAIT: {
+        ApQueueStatus st = m_engine.tapq(v, q.apid(), q.apqi).status;
+        if (st.response_code == AP_RESPONSE_BUSY || st.response_code == AP_RESPONSE_RESET_IN_PROGRESS) break;
+        if (st.response_code != AP_RESPONSE_NORMAL) return sm_error(q, st.response_code);
+        // ap_queue_enable_irq(): AQIC with the adapter-interrupt indicator.
+        if (interrupts() && m_engine.aqic(v, q.apid(), q.apqi, true, AP_NIB_ADDRESS).response_code == AP_RESPONSE_NORMAL)
+          q.sm_state = SmState::SETIRQ_WAIT;
+        else
+          q.sm_state = q.pendingq_count > 0 ? SmState::WORKING : SmState::IDLE;
+        break;
+      }
+      case SmState::SETIRQ_WAIT: {
+        ApQueueStatus st = m_engine.tapq(v, q.apid(), q.apqi).status;
+        if (st.response_code != AP_RESPONSE_NORMAL) return sm_error(q, st.response_code);
+        if (!st.irq_enabled) break;
+        q.sm_state = q.pendingq_count > 0 ? SmState::WORKING : SmState::IDLE;
+        break;
+      }
+      default: return;
+    }
+  }
+}
+
+void ApBus::poll() {
+  for_each_queue([&](ApQueue& q) {
+    if (q.sm_state == SmState::RESET_START || q.sm_state == SmState::RESET_WAIT || q.sm_state == SmState::SETIRQ_WAIT)
+      run_queue_sm(q);
+  });
 }
 
 void ApBus::queue_init_state(ApQueue& q) {
   q.dev_state = DevState::OPERATING;
   q.sm_state = SmState::RESET_START;
+  q.requestq_count = q.pendingq_count = 0;
   run_queue_sm(q);
 }
 
@@ -485,6 +552,35 @@ void ApBus::queue_reset(ApQueue& q) {
   q.requestq_count = q.pendingq_count = 0;  // __ap_flush_queue()
   q.sm_state = SmState::RESET_START;
   run_queue_sm(q);
+}
+
+// ------------------------------------------------- the host's requests
+
+Result<void> ApBus::host_owns(const ApQueue& q) const {
+  if (!q.driver || !q.driver->is_default() || q.dev_state != DevState::OPERATING) return Errno{ENODEV};
+  return base::ok();
+}
+
+// ap_queue_message() + ap_sm_write(): counted as the kernel counts them.
+Result<ApQueueStatus> ApBus::host_nqap(ApQueue& q, uint64_t psmid, std::span<const uint8_t> msg, bool special) {
+  SIM_TRY_VOID(host_owns(q));
+  ApQueueStatus st = m_engine.nqap(m_engine.host_view(), q.apid(), q.apqi, psmid, msg, special);
+  if (st.response_code != AP_RESPONSE_NORMAL) return st;
+  ++q.total_request_count;
+  ++q.card->total_request_count;
+  ++q.pendingq_count;
+  q.sm_state = st.queue_full ? SmState::QUEUE_FULL : SmState::WORKING;
+  return st;
+}
+
+// ap_sm_recv(): a whole reply ends one pending request.
+Result<ApEngine::DqapResult> ApBus::host_dqap(ApQueue& q, std::span<uint8_t> buf) {
+  SIM_TRY_VOID(host_owns(q));
+  auto r = m_engine.dqap(m_engine.host_view(), q.apid(), q.apqi, buf);
+  if (r.status.response_code == AP_RESPONSE_NORMAL && r.residual == 0 && q.pendingq_count > 0) --q.pendingq_count;
+  if (q.sm_state == SmState::WORKING || q.sm_state == SmState::QUEUE_FULL)
+    q.sm_state = q.pendingq_count > 0 ? SmState::WORKING : SmState::IDLE;
+  return r;
 }
 
 }  // namespace ap

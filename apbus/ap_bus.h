@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apbus/ap_device.h"
+#include "apbus/ap_engine.h"
 #include "apbus/host_config.h"
 #include "base/bitmap256.h"
 #include "base/klog.h"
@@ -22,6 +23,10 @@ using base::Bitmap256;
 
 inline constexpr int AP_CONFIG_TIME = 30;
 inline constexpr unsigned long AP_POLL_TIMEOUT_DEFAULT = 250000;  // ns, LPAR
+// The notification-indicator byte the host's AQIC names (any valid address).
+inline constexpr uint64_t AP_NIB_ADDRESS = 0x1000;
+// Poll events one state machine run spends before it waits for poll().
+inline constexpr int SM_POLLS_MAX = 64;
 
 class ApBus {
  public:
@@ -35,6 +40,18 @@ class ApBus {
   ApDriver* driver(std::string_view name) const;
   // ap_scan_bus(): applies the host configuration (QCI, TAPQ) to the devices.
   void scan();
+  // The poll event for queues whose state machine waits on the hardware.
+  void poll();
+
+  // The adapters' hardware, and TAPQ as the host executes it.
+  ApEngine& engine() { return m_engine; }
+  ApEngine::TapqResult tapq(unsigned apid, unsigned apqi) { return m_engine.tapq(m_engine.host_view(), apid, apqi); }
+  // The host's requests go through queues bound to a default driver
+  // (ENODEV otherwise); the request counters see them.
+  Result<ApQueueStatus> host_nqap(ApQueue& q, uint64_t psmid, std::span<const uint8_t> msg, bool special = false);
+  Result<ApEngine::DqapResult> host_dqap(ApQueue& q, std::span<uint8_t> buf);
+  // The machine checkstops an adapter (or recovers it); the next scan sees it.
+  void set_card_chkstop(unsigned apid, bool chkstop);
 
   // The host configuration; changing it takes effect at the next scan().
   HostConfig& host() { return m_host; }
@@ -108,6 +125,7 @@ class ApBus {
 
  private:
   CardConfig* host_card(unsigned apid);
+  bool queue_info(unsigned apid, unsigned apqi, bool& decfg, bool& chkstop);
   void scan_adapter(unsigned apid);
   void scan_domains(ApCard& card);
   void device_add(ApDevice& dev, sysfs::Directory& parent, std::span<const sysfs::AttrOps> attrs);
@@ -123,11 +141,14 @@ class ApBus {
   void select_domain();
   Result<void> mask_commit(Bitmap256& mask, const Bitmap256& newmask, bool adapters);
   void run_queue_sm(ApQueue& q);
+  void sm_error(ApQueue& q, uint8_t rc);
+  Result<void> host_owns(const ApQueue& q) const;
 
   sysfs::Tree& m_tree;
   sysfs::UeventLog& m_uevents;
   base::KernelLog& m_klog;
   HostConfig m_host;
+  ApEngine m_engine;
   Bitmap256 m_apmask, m_aqmask;
   int m_ap_domain = -1;
   int m_driver_override_ctr = 0;

@@ -51,11 +51,12 @@ struct ApQueue : ApDevice {
   ApHwinfo hwinfo;  // unmasked TAPQ word
   DevState dev_state = DevState::UNINITIATED;
   SmState sm_state = SmState::RESET_START;
-  bool irq_enabled = false;      // hardware I bit
   int requestq_count = 0;
   int pendingq_count = 0;
   int last_err_rc = 0;           // AP_RESPONSE_* of the last failing instruction
-  int reset_rc = 0;              // response code of the last reset (vfio_ap)
+  int reset_rc = 0;              // vfio_ap: response code of the last reset,
+  int reset_waited_ms = 0;       // how long apq_reset_check() has waited,
+  bool reset_pending = false;    // and whether it still waits
   bool zcrypt_online = false;    // zq->online while bound to cex4queue
   int load = 0;
 

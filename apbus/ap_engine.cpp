@@ -3,45 +3,86 @@
 #include <algorithm>
 #include <cstring>
 
+#include "apbus/msgtype50.h"
+
 namespace ap {
 
-ApEngine::ApEngine(const HostConfig& host, Handler handler) : m_host(host), m_handler(std::move(handler)) {}
-
-const CardConfig* ApEngine::card(unsigned apid) const {
-  for (auto& c : m_host.cards)
-    if (c.id == apid) return &c;
-  return nullptr;
+ApEngine::ApEngine(const HostConfig& host, Handler handler, TargetDomain target, unsigned workers)
+    : m_host_view{host.adapters(), host.usage_domains, host.control_domains},
+      m_max_adapter_id(host.max_adapter_id),
+      m_max_domain_id(host.max_domain_id),
+      m_qci(host.qci),
+      m_handler(std::move(handler)),
+      m_target(std::move(target)) {
+  for (auto& c : host.cards) m_cards.emplace(c.id, Card{c, c.config, c.chkstop});
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < workers; ++i) m_workers.emplace_back([this] { work(); });
 }
 
-// In the order the hardware reports them: an APQN outside the
-// configuration, a checkstopped or deconfigured adapter, a busy queue, a
-// reset still running.
-uint8_t ApEngine::availability(unsigned apid, unsigned apqi) {
-  const CardConfig* c = card(apid);
-  if (!c || apid > m_host.max_adapter_id || apqi > m_host.max_domain_id || !m_host.usage_domains.test(apqi))
+ApEngine::~ApEngine() {
+  {
+    std::lock_guard lk(m_mu);
+    m_stop = true;
+  }
+  m_work_cv.notify_all();
+  for (auto& t : m_workers) t.join();
+}
+
+// The adapter's processors: one request at a time each, outside the lock.
+void ApEngine::work() {
+  std::unique_lock lk(m_mu);
+  for (;;) {
+    m_work_cv.wait(lk, [&] { return m_stop || !m_work.empty(); });
+    if (m_stop) return;
+    Work w = std::move(m_work.front());
+    m_work.pop_front();
+    const Card& card = m_cards.at(w.key >> 8);
+    bool fail = m_queues[w.key].faults.fail;
+    lk.unlock();
+    std::vector<uint8_t> reply = fail ? type82_error(REP82_ERROR_MACHINE_FAILURE) : m_handler(card.cfg, w.key & 0xff, w.msg);
+    lk.lock();
+    HwQueue& q = m_queues[w.key];
+    if (q.epoch != w.epoch) continue;  // reset meanwhile: the work is lost
+    --q.in_flight;
+    q.replies.push_back({w.psmid, std::move(reply), 0});
+    m_reply_cv.notify_all();
+  }
+}
+
+// In the order the hardware reports them: an APQN outside the view, a
+// checkstopped or deconfigured adapter or queue, a busy queue, a reset
+// still running.
+uint8_t ApEngine::availability(const ApView& v, unsigned apid, unsigned apqi) {
+  auto c = m_cards.find(apid);
+  if (c == m_cards.end() || apid > m_max_adapter_id || apqi > m_max_domain_id || !v.apm.test(apid) || !v.aqm.test(apqi))
     return AP_RESPONSE_Q_NOT_AVAIL;
-  if (c->chkstop) return AP_RESPONSE_CHECKSTOPPED;
-  if (!c->config) return AP_RESPONSE_DECONFIGURED;
   HwQueue& q = hw(apid, apqi);
+  if (c->second.chkstop || q.faults.checkstopped) return AP_RESPONSE_CHECKSTOPPED;
+  if (!c->second.config || q.faults.deconfigured) return AP_RESPONSE_DECONFIGURED;
   if (q.faults.busy) return AP_RESPONSE_BUSY;
   if (q.reset_left > 0 || q.faults.hold_reset) return AP_RESPONSE_RESET_IN_PROGRESS;
   return AP_RESPONSE_NORMAL;
 }
 
-size_t ApEngine::outstanding(unsigned apid, unsigned apqi) { return hw(apid, apqi).replies.size(); }
-
-ApQueueStatus ApEngine::status_of(HwQueue& q, uint8_t rc) {
+ApQueueStatus ApEngine::status_of(const Card& c, HwQueue& q, uint8_t rc) {
   ApQueueStatus s;
   s.response_code = rc;
-  s.queue_empty = q.replies.empty();
+  s.queue_empty = q.count() == 0;
   s.replies_waiting = !q.replies.empty();
+  s.queue_full = q.count() >= c.cfg.hwinfo.qd() + 1u;
   s.irq_enabled = q.irq_enabled;
   return s;
 }
 
-ApEngine::TapqResult ApEngine::tapq(unsigned apid, unsigned apqi) {
-  uint8_t rc = availability(apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{false, false, false, false, false, rc}, 0};
+size_t ApEngine::outstanding(unsigned apid, unsigned apqi) {
+  std::lock_guard lk(m_mu);
+  return hw(apid, apqi).count();
+}
+
+ApEngine::TapqResult ApEngine::tapq(const ApView& v, unsigned apid, unsigned apqi) {
+  std::lock_guard lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}, 0};
   HwQueue& q = hw(apid, apqi);
   // Asynchronous completions are observed by the next TAPQ.
   if (rc == AP_RESPONSE_RESET_IN_PROGRESS && !q.faults.hold_reset && --q.reset_left == 0) rc = AP_RESPONSE_NORMAL;
@@ -49,91 +90,136 @@ ApEngine::TapqResult ApEngine::tapq(unsigned apid, unsigned apqi) {
     q.irq_pending = false;
     q.irq_enabled = true;
   }
-  const CardConfig& c = *card(apid);
-  ApQueueStatus s = status_of(q, rc);
-  s.queue_full = q.replies.size() >= c.hwinfo.qd() + 1u;
-  return {s, c.hwinfo.value};
+  const Card& c = m_cards.at(apid);
+  return {status_of(c, q, rc), c.cfg.hwinfo.value};
 }
 
-// RAPQ/ZAPQ: requests and replies are dropped, interruptions disabled; the
-// reset runs until enough TAPQs have seen it.
-ApQueueStatus ApEngine::reset(unsigned apid, unsigned apqi) {
-  uint8_t rc = availability(apid, apqi);
-  if (rc != AP_RESPONSE_NORMAL && rc != AP_RESPONSE_RESET_IN_PROGRESS) {
-    if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{false, false, false, false, false, rc};
-    return status_of(hw(apid, apqi), rc);
-  }
+ApQueueStatus ApEngine::reset(const ApView& v, unsigned apid, unsigned apqi) {
+  std::lock_guard lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
   HwQueue& q = hw(apid, apqi);
+  const Card& c = m_cards.at(apid);
+  if (rc != AP_RESPONSE_NORMAL && rc != AP_RESPONSE_RESET_IN_PROGRESS) return status_of(c, q, rc);
   q.replies.clear();
+  q.in_flight = 0;
+  ++q.epoch;
   q.irq_enabled = q.irq_pending = false;
   q.reset_left = std::max(0, q.faults.reset_polls);
-  return status_of(q, rc);
+  return status_of(c, q, rc);
 }
 
-ApQueueStatus ApEngine::aqic(unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
-  uint8_t rc = availability(apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{false, false, false, false, false, rc};
+ApQueueStatus ApEngine::aqic(const ApView& v, unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
+  std::lock_guard lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
   HwQueue& q = hw(apid, apqi);
-  if (rc != AP_RESPONSE_NORMAL) return status_of(q, rc);
+  const Card& c = m_cards.at(apid);
+  if (rc != AP_RESPONSE_NORMAL) return status_of(c, q, rc);
   if (enable) {
-    if (nib == 0) return status_of(q, AP_RESPONSE_INVALID_ADDRESS);
-    if (q.irq_enabled || q.irq_pending) return status_of(q, AP_RESPONSE_OTHERWISE_CHANGED);
+    if (nib == 0 || nib == ~uint64_t{0}) return status_of(c, q, AP_RESPONSE_INVALID_ADDRESS);
+    if (q.irq_enabled || q.irq_pending) return status_of(c, q, AP_RESPONSE_OTHERWISE_CHANGED);
     q.irq_pending = true;
   } else {
-    if (!q.irq_enabled && !q.irq_pending) return status_of(q, AP_RESPONSE_OTHERWISE_CHANGED);
+    if (!q.irq_enabled && !q.irq_pending) return status_of(c, q, AP_RESPONSE_OTHERWISE_CHANGED);
     q.irq_enabled = q.irq_pending = false;
   }
-  return status_of(q, AP_RESPONSE_NORMAL);
+  return status_of(c, q, AP_RESPONSE_NORMAL);
 }
 
-std::array<uint8_t, 128> ApEngine::qci() const {
+std::array<uint8_t, 128> ApEngine::qci(const ApView& v) const {
   std::array<uint8_t, 128> b{};
-  const QciFlags& f = m_host.qci;
-  b[0] = static_cast<uint8_t>((f.apsc ? 0x80 : 0) | (f.apxa ? 0x40 : 0) | (f.qact ? 0x20 : 0) | (f.rc8a ? 0x10 : 0));
-  b[1] = f.apsb ? 0x80 : 0;
-  b[4] = static_cast<uint8_t>(m_host.max_adapter_id);
-  b[5] = static_cast<uint8_t>(m_host.max_domain_id);
+  b[0] = static_cast<uint8_t>((m_qci.apsc ? 0x80 : 0) | (m_qci.apxa ? 0x40 : 0) | (m_qci.qact ? 0x20 : 0) |
+                              (m_qci.rc8a ? 0x10 : 0));
+  b[1] = m_qci.apsb ? 0x80 : 0;
+  b[4] = static_cast<uint8_t>(m_max_adapter_id);
+  b[5] = static_cast<uint8_t>(m_max_domain_id);
   auto put = [&](size_t off, const base::Bitmap256& m) {
     for (unsigned w = 0; w < 4; ++w)
       for (unsigned i = 0; i < 8; ++i) b[off + w * 8 + i] = static_cast<uint8_t>(m.word(w) >> (56 - 8 * i));
   };
-  put(16, m_host.adapters());
-  put(48, m_host.usage_domains);
-  put(80, m_host.control_domains);
+  put(16, v.apm);
+  put(48, v.aqm);
+  put(80, v.adm);
   return b;
 }
 
-ApQueueStatus ApEngine::nqap(unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg, bool special) {
-  uint8_t rc = availability(apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{false, false, false, false, false, rc};
-  HwQueue& q = hw(apid, apqi);
-  if (rc != AP_RESPONSE_NORMAL) return status_of(q, rc);
-  const CardConfig& c = *card(apid);
-  if (msg.size() > c.hwinfo.max_msg_size()) return status_of(q, AP_RESPONSE_MESSAGE_TOO_BIG);
-  if (special && !c.hwinfo.has(ApHwinfo::APSC)) return status_of(q, AP_RESPONSE_REQ_FAC_NOT_INST);
-  if (q.replies.size() >= c.hwinfo.qd() + 1u) {
-    ApQueueStatus s = status_of(q, AP_RESPONSE_Q_FULL);
-    s.queue_full = true;
-    return s;
-  }
-  q.replies.push_back({psmid, m_handler(c, apqi, msg), 0});
-  return status_of(q, AP_RESPONSE_NORMAL);
+// The adapter answers with the newest type it can be compatible to, at most
+// the one asked for; mode bits 3-5 and cat bits 32-39 of GR2.
+ApEngine::QactResult ApEngine::qact(const ApView& v, unsigned apid, unsigned apqi, unsigned cat) {
+  std::lock_guard lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}};
+  const Card& c = m_cards.at(apid);
+  ApQueueStatus s = status_of(c, hw(apid, apqi), rc);
+  if (rc != AP_RESPONSE_NORMAL) return {s};
+  uint64_t mode = (c.cfg.hwinfo.fac() >> 26) & 7;
+  return {s, mode << 58 | uint64_t{std::min(c.cfg.hwinfo.at(), cat)} << 24};
 }
 
-ApEngine::DqapResult ApEngine::dqap(unsigned apid, unsigned apqi, std::span<uint8_t> buf) {
-  uint8_t rc = availability(apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{false, false, false, false, false, rc}};
+ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg,
+                             bool special) {
+  std::optional<unsigned> target = m_target ? m_target(msg) : std::nullopt;
+  std::unique_lock lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
   HwQueue& q = hw(apid, apqi);
-  if (rc != AP_RESPONSE_NORMAL) return {status_of(q, rc)};
-  if (q.replies.empty()) return {status_of(q, AP_RESPONSE_NO_PENDING_REPLY)};
+  const Card& c = m_cards.at(apid);
+  if (rc != AP_RESPONSE_NORMAL) return status_of(c, q, rc);
+  if (msg.size() > c.cfg.hwinfo.max_msg_size()) return status_of(c, q, AP_RESPONSE_MESSAGE_TOO_BIG);
+  if (special && !c.cfg.hwinfo.has(ApHwinfo::APSC)) return status_of(c, q, AP_RESPONSE_REQ_FAC_NOT_INST);
+  // Another domain than the queue's own only as one of the control domains.
+  if (target && *target != apqi && (*target > 255 || !v.adm.test(*target)))
+    return status_of(c, q, AP_RESPONSE_INVALID_DOMAIN);
+  if (q.count() >= c.cfg.hwinfo.qd() + 1u) return status_of(c, q, AP_RESPONSE_Q_FULL);
+  ++q.in_flight;
+  m_work.push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}});
+  ApQueueStatus s = status_of(c, q, AP_RESPONSE_NORMAL);
+  lk.unlock();
+  m_work_cv.notify_one();
+  return s;
+}
+
+ApEngine::DqapResult ApEngine::dqap(const ApView& v, unsigned apid, unsigned apqi, std::span<uint8_t> buf) {
+  std::lock_guard lk(m_mu);
+  uint8_t rc = availability(v, apid, apqi);
+  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}};
+  HwQueue& q = hw(apid, apqi);
+  const Card& c = m_cards.at(apid);
+  if (rc != AP_RESPONSE_NORMAL) return {status_of(c, q, rc)};
+  if (q.replies.empty()) return {status_of(c, q, AP_RESPONSE_NO_PENDING_REPLY)};
   Reply& r = q.replies.front();
   size_t n = std::min(buf.size(), r.data.size() - r.taken);
   std::memcpy(buf.data(), r.data.data() + r.taken, n);
   r.taken += n;
   DqapResult res{{}, r.psmid, n, r.data.size() - r.taken};
   if (res.residual == 0) q.replies.pop_front();
-  res.status = status_of(q, AP_RESPONSE_NORMAL);
+  res.status = status_of(c, q, AP_RESPONSE_NORMAL);
   return res;
+}
+
+bool ApEngine::wait_reply(unsigned apid, unsigned apqi, std::chrono::milliseconds timeout) {
+  std::unique_lock lk(m_mu);
+  HwQueue& q = hw(apid, apqi);
+  return m_reply_cv.wait_for(lk, timeout, [&] { return !q.replies.empty() || q.in_flight == 0; }) && !q.replies.empty();
+}
+
+void ApEngine::set_card_state(unsigned apid, bool config, bool chkstop) {
+  std::lock_guard lk(m_mu);
+  auto c = m_cards.find(apid);
+  if (c == m_cards.end()) return;
+  c->second.config = config;
+  c->second.chkstop = chkstop;
+}
+
+QueueFaults ApEngine::faults(unsigned apid, unsigned apqi) {
+  std::lock_guard lk(m_mu);
+  return hw(apid, apqi).faults;
+}
+
+void ApEngine::set_faults(unsigned apid, unsigned apqi, const QueueFaults& f) {
+  std::lock_guard lk(m_mu);
+  hw(apid, apqi).faults = f;
 }
 
 }  // namespace ap

@@ -1,19 +1,26 @@
 // The crypto adapters' queues as the hardware keeps them, and the AP
-// instructions that drive them: PQAP (TAPQ, RAPQ, ZAPQ, AQIC, QCI), NQAP and
-// DQAP (arch/s390/include/asm/ap.h). Requests are worked off by a message
-// handler; the AP bus and vfio_ap use these queues as the kernel uses the
-// hardware's.
+// instructions that drive them: PQAP (TAPQ, RAPQ, ZAPQ, AQIC, QCI, QACT),
+// NQAP and DQAP (arch/s390/include/asm/ap.h). Requests are worked off
+// asynchronously by a pool of workers, as the adapters do; replies wait in
+// the queue until DQAP takes them. Every instruction is executed on behalf of
+// a view: the host's QCI configuration, or a guest's CRYCB.
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "apbus/host_config.h"
+#include "base/bitmap256.h"
 
 namespace ap {
 
@@ -46,35 +53,66 @@ struct ApQueueStatus {
     return (queue_empty ? 0x80000000u : 0) | (replies_waiting ? 0x40000000u : 0) | (queue_full ? 0x20000000u : 0) |
            (async ? 0x02000000u : 0) | (irq_enabled ? 0x01000000u : 0) | (uint32_t{response_code} << 16);
   }
+  // cc 0 for success, 3 otherwise (KVM handle_pqap, the hardware's rule).
+  int cc() const { return response_code ? 3 : 0; }
 };
 
-// Injectable faults of one queue, as a test would want them.
+// What an instruction may reach: the host LPAR's QCI masks, or the CRYCB of
+// a guest. Control domains (adm) may be addressed by type 6 requests.
+struct ApView {
+  base::Bitmap256 apm, aqm, adm;
+};
+
+// Injectable faults of one queue, as a test wants them.
 struct QueueFaults {
-  bool busy = false;          // every instruction answers BUSY
+  bool deconfigured = false;  // TAPQ and the rest answer 0x03
+  bool checkstopped = false;  // ... 0x04
+  bool busy = false;          // ... 0x05
+  bool hold_reset = false;    // a reset never completes (0x02)
   int reset_polls = 1;        // TAPQs a reset stays in progress
-  bool hold_reset = false;    // a reset never completes
+  bool fail = false;          // requests get a machine-failure reply (type 82, 0x10)
+  friend bool operator==(const QueueFaults&, const QueueFaults&) = default;
 };
 
 class ApEngine {
  public:
-  // A request message becomes a reply message (type 50 -> 80, or an error).
+  // A request message becomes a reply message on the given card and domain
+  // (type 50 -> 80, type 6 -> 86, or an error reply). Runs on a worker.
   using Handler = std::function<std::vector<uint8_t>(const CardConfig&, unsigned apqi, std::span<const uint8_t>)>;
+  // The domain a request addresses, when not the queue's own (type 6 CPRBs).
+  using TargetDomain = std::function<std::optional<unsigned>(std::span<const uint8_t>)>;
 
-  ApEngine(const HostConfig& host, Handler handler);
+  // `workers` threads work off requests (0: one per CPU).
+  ApEngine(const HostConfig& host, Handler handler, TargetDomain target = {}, unsigned workers = 0);
+  ~ApEngine();
+  ApEngine(const ApEngine&) = delete;
+  ApEngine& operator=(const ApEngine&) = delete;
+
+  // The host's view: the QCI masks.
+  const ApView& host_view() const { return m_host_view; }
 
   struct TapqResult {
     ApQueueStatus status;
     uint64_t hwinfo = 0;  // GR2; valid for rc 0, 2, 3, 4, 5
   };
-  TapqResult tapq(unsigned apid, unsigned apqi);
-  ApQueueStatus rapq(unsigned apid, unsigned apqi) { return reset(apid, apqi); }
-  ApQueueStatus zapq(unsigned apid, unsigned apqi) { return reset(apid, apqi); }
+  TapqResult tapq(const ApView& v, unsigned apid, unsigned apqi);
+  // RAPQ and ZAPQ: pending requests and replies are dropped, interruptions
+  // disabled; TAPQ sees the reset finish (ZAPQ also zeroizes the domain).
+  ApQueueStatus rapq(const ApView& v, unsigned apid, unsigned apqi) { return reset(v, apid, apqi); }
+  ApQueueStatus zapq(const ApView& v, unsigned apid, unsigned apqi) { return reset(v, apid, apqi); }
   // AQIC: enable (with a non-zero notification byte address) or disable
-  // interruptions; enabling completes asynchronously.
-  ApQueueStatus aqic(unsigned apid, unsigned apqi, bool enable, uint64_t nib);
-  // QCI: the 128-byte struct ap_config_info.
-  std::array<uint8_t, 128> qci() const;
-  ApQueueStatus nqap(unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg, bool special = false);
+  // interruptions; enabling takes effect asynchronously.
+  ApQueueStatus aqic(const ApView& v, unsigned apid, unsigned apqi, bool enable, uint64_t nib);
+  // QCI: the 128-byte struct ap_config_info of the view.
+  std::array<uint8_t, 128> qci(const ApView& v) const;
+  // QACT: the compatible type for `cat`; rc 0 and GR2 = info word.
+  struct QactResult {
+    ApQueueStatus status;
+    uint64_t info = 0;
+  };
+  QactResult qact(const ApView& v, unsigned apid, unsigned apqi, unsigned cat);
+  ApQueueStatus nqap(const ApView& v, unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg,
+                     bool special = false);
 
   struct DqapResult {
     ApQueueStatus status;
@@ -83,12 +121,20 @@ class ApEngine {
     size_t residual = 0;  // bytes of the reply still to receive (GR2)
   };
   // Receives the oldest reply into `buf`; a reply larger than the buffer is
-  // received in parts by calling again (the reply stays queued meanwhile).
-  DqapResult dqap(unsigned apid, unsigned apqi, std::span<uint8_t> buf);
+  // received in parts by calling again (the reply stays queued meanwhile;
+  // the status is then not valid, as on hardware).
+  DqapResult dqap(const ApView& v, unsigned apid, unsigned apqi, std::span<uint8_t> buf);
+  // Waits until the queue holds a reply, no request is in flight, or the
+  // time is up; true if a reply is waiting. An interrupt, in effect.
+  bool wait_reply(unsigned apid, unsigned apqi, std::chrono::milliseconds timeout);
 
-  QueueFaults& faults(unsigned apid, unsigned apqi) { return hw(apid, apqi).faults; }
-  // Requests and replies outstanding (the kernel's queue_count).
+  // The machine's side: SCLP (de)configure, checkstop, queue faults.
+  void set_card_state(unsigned apid, bool config, bool chkstop);
+  QueueFaults faults(unsigned apid, unsigned apqi);
+  void set_faults(unsigned apid, unsigned apqi, const QueueFaults& f);
+  // Requests in flight plus replies waiting (the hardware's queue count).
   size_t outstanding(unsigned apid, unsigned apqi);
+  unsigned workers() const { return static_cast<unsigned>(m_workers.size()); }
 
  private:
   struct Reply {
@@ -97,22 +143,45 @@ class ApEngine {
     size_t taken = 0;  // bytes already received by partial DQAPs
   };
   struct HwQueue {
-    std::deque<Reply> replies;  // requests are worked off when enqueued
+    std::deque<Reply> replies;  // in the order they were worked off
+    unsigned in_flight = 0;     // accepted, not yet worked off
+    uint64_t epoch = 0;         // bumped by resets: late results are dropped
     int reset_left = 0;         // TAPQs until the running reset completes
     bool irq_enabled = false;
     bool irq_pending = false;   // AQIC enable accepted, not yet effective
     QueueFaults faults;
+    size_t count() const { return replies.size() + in_flight; }
   };
-  HwQueue& hw(unsigned apid, unsigned apqi) { return m_queues[apid << 8 | apqi]; }
-  const CardConfig* card(unsigned apid) const;
-  // The response code an instruction gets before it looks at the queue.
-  uint8_t availability(unsigned apid, unsigned apqi);
-  ApQueueStatus status_of(HwQueue& q, uint8_t rc);
-  ApQueueStatus reset(unsigned apid, unsigned apqi);
+  struct Card {
+    CardConfig cfg;
+    bool config, chkstop;
+  };
+  struct Work {
+    unsigned key;
+    uint64_t epoch, psmid;
+    std::vector<uint8_t> msg;
+  };
 
-  const HostConfig& m_host;
+  HwQueue& hw(unsigned apid, unsigned apqi) { return m_queues[apid << 8 | apqi]; }
+  // The response code an instruction gets before it looks at the queue.
+  uint8_t availability(const ApView& v, unsigned apid, unsigned apqi);
+  ApQueueStatus status_of(const Card& c, HwQueue& q, uint8_t rc);
+  ApQueueStatus reset(const ApView& v, unsigned apid, unsigned apqi);
+  void work();
+
+  ApView m_host_view;
+  unsigned m_max_adapter_id, m_max_domain_id;
+  QciFlags m_qci;
   Handler m_handler;
+  TargetDomain m_target;
+
+  std::mutex m_mu;
+  std::condition_variable m_work_cv, m_reply_cv;
+  std::map<unsigned, Card> m_cards;
   std::map<unsigned, HwQueue> m_queues;
+  std::deque<Work> m_work;
+  bool m_stop = false;
+  std::vector<std::thread> m_workers;
 };
 
 }  // namespace ap

@@ -39,14 +39,20 @@ Store reset_store(ApQueue& q, std::string_view buf) {
 // While AQIC is pending, else the I bit of a live TAPQ.
 Show interrupt_show(ApQueue& q) {
   if (q.sm_state == SmState::SETIRQ_WAIT) return std::string("Enable Interrupt pending.\n");
-  return std::string(q.irq_enabled ? "Interrupts enabled.\n" : "Interrupts disabled.\n");
+  bool on = q.bus->tapq(q.apid(), q.apqi).status.irq_enabled;
+  return std::string(on ? "Interrupts enabled.\n" : "Interrupts disabled.\n");
 }
 
 Show config_show(ApQueue& q) { return fmt::format("{}\n", q.config ? 1 : 0); }
 Show chkstop_show(ApQueue& q) { return fmt::format("{}\n", q.chkstop ? 1 : 0); }
 
-// A live TAPQ: deconfigured (3) and checkstopped (4) still carry the info.
-Show ap_functions_show(ApQueue& q) { return fmt::format("0x{:08X}\n", q.hwinfo.fac()); }
+// A live TAPQ: deconfigured (3), checkstopped (4) and busy (5) still carry
+// the info; anything worse is EIO.
+Show ap_functions_show(ApQueue& q) {
+  auto r = q.bus->tapq(q.apid(), q.apqi);
+  if (r.status.response_code > AP_RESPONSE_BUSY) return Errno{EIO};
+  return fmt::format("0x{:08X}\n", ApHwinfo{r.hwinfo}.fac());
+}
 
 Show driver_override_show(ApQueue& q) { return q.driver_override + "\n"; }
 // Errors: EINVAL (apmask or aqmask is not all ones, or the name is too long).

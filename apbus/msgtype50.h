@@ -16,6 +16,7 @@ inline constexpr uint16_t TYPE50_MEB1 = 0x0001, TYPE50_MEB2 = 0x0002, TYPE50_MEB
 inline constexpr uint16_t TYPE50_CRB1 = 0x0011, TYPE50_CRB2 = 0x0012, TYPE50_CRB3 = 0x0013;
 
 // Reply codes of error replies (zcrypt_error.h).
+inline constexpr uint8_t REP82_ERROR_MACHINE_FAILURE = 0x10;
 inline constexpr uint8_t REP82_ERROR_MESSAGE_TYPE = 0x20;
 inline constexpr uint8_t REP82_ERROR_INVALID_MSG_LEN = 0x23;
 inline constexpr uint8_t REP82_ERROR_RESERVED_FIELD = 0x24;

@@ -24,6 +24,8 @@ const sysfs::AttrOps matrix_attrs[] = {
 // The response codes _queue_passable() lets through: a queue whose last
 // reset failed otherwise keeps its whole adapter from the guest.
 bool passable(int rc) { return rc == 0 || rc == 3 || rc == 4; }
+// Answers after which apq_reset_check() keeps waiting.
+bool rc_pending(int rc) { return rc == ap::AP_RESPONSE_RESET_IN_PROGRESS || rc == ap::AP_RESPONSE_BUSY; }
 
 }  // namespace
 
@@ -114,11 +116,42 @@ Result<void> MatrixDev::validate(const MatrixMdev& m, const ApMatrix& c) {
   return base::ok();
 }
 
+// vfio_ap_mdev_reset_queue(): ZAPQ; unless the adapter is deconfigured or
+// checkstopped, apq_reset_check() follows.
 void MatrixDev::reset_queue(ApQueue& q) {
-  // ZAPQ: the queue is emptied and its interrupts are disabled.
-  q.irq_enabled = false;
-  q.requestq_count = q.pendingq_count = 0;
-  q.reset_rc = !q.config ? 3 : q.chkstop ? 4 : 0;
+  q.reset_rc = m_bus.engine().zapq(m_bus.engine().host_view(), q.apid(), q.apqi).response_code;
+  q.reset_waited_ms = 0;
+  q.reset_pending = false;
+  if (q.reset_rc == ap::AP_RESPONSE_NORMAL || q.reset_rc == ap::AP_RESPONSE_RESET_IN_PROGRESS ||
+      q.reset_rc == ap::AP_RESPONSE_BUSY)
+    check_reset(q);
+}
+
+// apq_reset_check(): TAPQ every 20 ms until the reset is done, ZAPQ again
+// after a busy or in-progress answer; the notice goes out as the ratelimit
+// lets it (10 a burst). A reset the hardware holds stays pending until a
+// later scan finds it done.
+void MatrixDev::check_reset(ApQueue& q) {
+  for (int i = 0; i < RESET_CHECKS_MAX; ++i) {
+    q.reset_waited_ms += 20;
+    ap::ApQueueStatus st = m_bus.tapq(q.apid(), q.apqi).status;
+    uint8_t rc = st.response_code;
+    if (rc == ap::AP_RESPONSE_RESET_IN_PROGRESS || rc == ap::AP_RESPONSE_BUSY) {
+      if (q.reset_waited_ms <= 20 * RESET_NOTICE_BURST)
+        m_bus.klog().log(LogLevel::NOTICE, fmt::format("Waited {}ms for reset of queue {:02x}.{:04x} ({}, {}, {})",
+                                                       q.reset_waited_ms, q.apid(), q.apqi, rc, st.queue_empty ? 1 : 0,
+                                                       st.irq_enabled ? 1 : 0));
+      continue;
+    }
+    if (rc != ap::AP_RESPONSE_NORMAL && rc != ap::AP_RESPONSE_DECONFIGURED && rc != ap::AP_RESPONSE_CHECKSTOPPED) break;
+    if (q.reset_rc == ap::AP_RESPONSE_RESET_IN_PROGRESS || q.reset_rc == ap::AP_RESPONSE_BUSY) {
+      q.reset_rc = m_bus.engine().zapq(m_bus.engine().host_view(), q.apid(), q.apqi).response_code;
+      continue;
+    }
+    q.reset_pending = false;
+    return;
+  }
+  q.reset_pending = rc_pending(q.reset_rc);
 }
 
 void MatrixDev::reset_adapters(const Bitmap256& apm, const Bitmap256& aqm) {
@@ -184,6 +217,8 @@ Result<void> MatrixDev::set_ap_config(MatrixMdev& m, const ApMatrix& next) {
 // ------------------------------------------------------------ AP queues
 
 void MatrixDev::probe_queue(ApQueue& q) {
+  q.reset_rc = 0;
+  q.reset_pending = false;
   if (MatrixMdev* m = assigned_to(q.apid(), q.apqi)) update_guest(*m);
 }
 
@@ -192,7 +227,8 @@ void MatrixDev::probe_queue(ApQueue& q) {
 void MatrixDev::remove_queue(ApQueue& q) {
   MatrixMdev* m = assigned_to(q.apid(), q.apqi);
   if (m) update_guest(*m, &q);
-  reset_queue(q);
+  // Outside the host configuration a ZAPQ could only fail with rc 01.
+  if (host().apm.test(q.apid()) && host().aqm.test(q.apqi)) reset_queue(q);
 }
 
 Result<void> MatrixDev::in_use(const Bitmap256& apm, const Bitmap256& aqm) {
@@ -219,6 +255,9 @@ const char* MatrixDev::queue_status(const ApQueue& q) const {
 }
 
 void MatrixDev::on_scan_complete() {
+  m_bus.for_each_queue([&](ApQueue& q) {
+    if (q.reset_pending && q.driver && q.driver->name() == "vfio_ap") check_reset(q);
+  });
   for (auto& m : m_mdevs) update_guest(m);
 }
 
@@ -312,6 +351,20 @@ bool MatrixDev::start_guest(const std::string& name, const std::vector<std::stri
   }
   m_guests.emplace(name, std::move(kvm));
   return true;
+}
+
+ap::ApView MatrixDev::guest_view(const Kvm& kvm) { return {kvm.crycb.apm, kvm.crycb.aqm, kvm.crycb.adm}; }
+
+// handle_pqap(): the queue must be linked to the guest's mdev (assigned and
+// bound to vfio_ap), else rc 01; vfio_ap_irq_enable() refuses a zero
+// notification byte address with rc 06 before it issues AQIC.
+ap::ApQueueStatus MatrixDev::guest_aqic(const Kvm& kvm, unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
+  const ApQueue* q = m_bus.queue(apid, apqi);
+  const MatrixMdev* m = kvm.mdev;
+  if (!m || !q || !m->matrix.apm.test(apid) || !m->matrix.aqm.test(apqi) || !q->driver || q->driver->name() != "vfio_ap")
+    return ap::ApQueueStatus{.response_code = ap::AP_RESPONSE_Q_NOT_AVAIL};
+  if (enable && nib == 0) return ap::ApQueueStatus{.response_code = ap::AP_RESPONSE_INVALID_ADDRESS};
+  return m_bus.engine().aqic(m_bus.engine().host_view(), apid, apqi, enable, nib);
 }
 
 bool MatrixDev::stop_guest(const std::string& name, std::string& error) {

@@ -51,6 +51,11 @@ struct MatrixMdev {
   const std::string& uuid() const { return mdev->uuid; }
 };
 
+// apq_reset_check(): TAPQs (20 ms apart) one check spends before the
+// reset is left pending; the notices a burst of the ratelimit lets out.
+inline constexpr int RESET_CHECKS_MAX = 64;
+inline constexpr int RESET_NOTICE_BURST = 10;
+
 class MatrixDev final : public mdev::MdevDriverOps {
  public:
   MatrixDev(ap::ApBus& bus, mdev::MdevCore& core, sysfs::Tree& tree);
@@ -90,6 +95,10 @@ class MatrixDev final : public mdev::MdevDriverOps {
                    std::string& error);
   bool stop_guest(const std::string& name, std::string& error);
   const std::map<std::string, std::unique_ptr<Kvm>>& guests() const { return m_guests; }
+  // What the guest's AP instructions reach: the firmware interprets them
+  // against its CRYCB. AQIC is intercepted and goes through vfio_ap.
+  static ap::ApView guest_view(const Kvm& kvm);
+  ap::ApQueueStatus guest_aqic(const Kvm& kvm, unsigned apid, unsigned apqi, bool enable, uint64_t nib);
 
   const std::list<MatrixMdev>& mdevs() const { return m_mdevs; }  // newest first
   MatrixMdev* find(std::string_view uuid);
@@ -113,6 +122,7 @@ class MatrixDev final : public mdev::MdevDriverOps {
   // adapters that left it.
   void update_guest(MatrixMdev& m, const ap::ApQueue* leaving = nullptr);
   void reset_queue(ap::ApQueue& q);
+  void check_reset(ap::ApQueue& q);
   void close_device(MatrixMdev& m);
   void reset_adapters(const Bitmap256& apm, const Bitmap256& aqm);
   MatrixMdev* assigned_to(unsigned apid, unsigned apqi);
