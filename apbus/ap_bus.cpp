@@ -476,19 +476,19 @@ Result<void> ApBus::set_ap_domain(int domain) {
 // ------------------------------------------------------ cards and queues
 
 Result<void> ApBus::card_set_config(ApCard& card, bool config) {
-  host_card(card.id())->config = config;  // SCLP (de)configure
-  m_engine.set_card_state(card.id(), config, host_card(card.id())->chkstop);
+  set_card_state(card.id(), config, host_card(card.id())->chkstop);  // SCLP (de)configure
   card.config = config;
   send_uevent(card, "change", {fmt::format("CONFIG={}", config ? 1 : 0)});
   scan();
   return base::ok();
 }
 
-void ApBus::set_card_chkstop(unsigned apid, bool chkstop) {
+void ApBus::set_card_state(unsigned apid, bool config, bool chkstop) {
   CardConfig* cc = host_card(apid);
   if (!cc) return;
+  cc->config = config;
   cc->chkstop = chkstop;
-  m_engine.set_card_state(apid, cc->config, chkstop);
+  m_engine.set_card_state(apid, config, chkstop);
 }
 
 void ApBus::sm_error(ApQueue& q, uint8_t rc) {

@@ -50,8 +50,9 @@ class ApBus {
   // (ENODEV otherwise); the request counters see them.
   Result<ApQueueStatus> host_nqap(ApQueue& q, uint64_t psmid, std::span<const uint8_t> msg, bool special = false);
   Result<ApEngine::DqapResult> host_dqap(ApQueue& q, std::span<uint8_t> buf);
-  // The machine checkstops an adapter (or recovers it); the next scan sees it.
-  void set_card_chkstop(unsigned apid, bool chkstop);
+  // The machine (SCLP) configures or checkstops an adapter; the next scan
+  // sees it.
+  void set_card_state(unsigned apid, bool config, bool chkstop);
 
   // The host configuration; changing it takes effect at the next scan().
   HostConfig& host() { return m_host; }

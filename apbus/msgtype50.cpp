@@ -96,4 +96,56 @@ std::vector<uint8_t> process_type50(const CardConfig& card, std::span<const uint
   return type80_reply(result.get(), l.field);
 }
 
+namespace {
+
+size_t field_for(size_t len) { return len <= 128 ? 128 : len <= 256 ? 256 : len <= 512 ? 512 : 0; }
+
+std::vector<uint8_t> with_header(size_t size, uint16_t keyblock) {
+  std::vector<uint8_t> m(size);
+  m[1] = 0x50;
+  m[2] = static_cast<uint8_t>(size >> 8);
+  m[3] = static_cast<uint8_t>(size);
+  m[8] = static_cast<uint8_t>(keyblock >> 8);
+  m[9] = static_cast<uint8_t>(keyblock);
+  return m;
+}
+
+// Right-aligns `v` in the field [off, off + width); false if it is wider.
+bool put(std::vector<uint8_t>& m, size_t off, size_t width, std::span<const uint8_t> v) {
+  while (!v.empty() && v.front() == 0 && v.size() > width) v = v.subspan(1);
+  if (v.size() > width) return false;
+  std::copy(v.begin(), v.end(), m.begin() + static_cast<long>(off + width - v.size()));
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> make_type50_me(std::span<const uint8_t> exponent, std::span<const uint8_t> modulus,
+                                    std::span<const uint8_t> input) {
+  size_t f = field_for(modulus.size());
+  if (!f) return {};
+  auto m = with_header(16 + 3 * f, f == 128 ? TYPE50_MEB1 : f == 256 ? TYPE50_MEB2 : TYPE50_MEB3);
+  if (!put(m, 16, f, exponent) || !put(m, 16 + f, f, modulus) || !put(m, 16 + 2 * f, f, input)) return {};
+  return m;
+}
+
+std::vector<uint8_t> make_type50_crt(std::span<const uint8_t> p, std::span<const uint8_t> q, std::span<const uint8_t> dp,
+                                     std::span<const uint8_t> dq, std::span<const uint8_t> u, std::span<const uint8_t> input,
+                                     size_t modulus_len) {
+  size_t f = field_for(modulus_len), h = f / 2;
+  if (!f) return {};
+  auto m = with_header(16 + 5 * h + f, f == 128 ? TYPE50_CRB1 : f == 256 ? TYPE50_CRB2 : TYPE50_CRB3);
+  std::span<const uint8_t> parts[] = {p, q, dp, dq, u};
+  for (size_t i = 0; i < 5; ++i)
+    if (!put(m, 16 + i * h, h, parts[i])) return {};
+  if (!put(m, 16 + 5 * h, f, input)) return {};
+  return m;
+}
+
+std::optional<std::vector<uint8_t>> type80_result(std::span<const uint8_t> reply, size_t len) {
+  if (reply.size() < 16 + len || reply[1] != 0x80 || size_t(reply[2] << 8 | reply[3]) != reply.size()) return std::nullopt;
+  return std::vector<uint8_t>(reply.end() - static_cast<long>(len), reply.end());
+}
+
 }  // namespace ap
+

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -32,5 +33,18 @@ std::vector<uint8_t> type82_error(uint8_t reply_code);
 // (16-byte header, result right-aligned in the message's field size), or a
 // type 82 error reply.
 std::vector<uint8_t> process_type50(const CardConfig& card, std::span<const uint8_t> msg);
+
+// Requests as zcrypt_msgtype50.c lays them out: the modulus length L picks
+// the smallest of MEB1-3 / CRB1-3 that holds it; operands are big-endian
+// and right-aligned in their fields. Empty if an operand does not fit.
+std::vector<uint8_t> make_type50_me(std::span<const uint8_t> exponent, std::span<const uint8_t> modulus,
+                                    std::span<const uint8_t> input);
+// p, dp and u are the larger halves (q^-1 mod p), as the CRT fields take them.
+std::vector<uint8_t> make_type50_crt(std::span<const uint8_t> p, std::span<const uint8_t> q, std::span<const uint8_t> dp,
+                                     std::span<const uint8_t> dq, std::span<const uint8_t> u, std::span<const uint8_t> input,
+                                     size_t modulus_len);
+// The result in a type 80 reply, its last `len` bytes as zcrypt copies
+// them; nothing for an error reply or one too short.
+std::optional<std::vector<uint8_t>> type80_result(std::span<const uint8_t> reply, size_t len);
 
 }  // namespace ap

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/ap_command.h"
 #include "cli/matrix_view.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
@@ -158,6 +159,12 @@ std::string ControlServer::handle(const std::string& request) {
       return "OK\n" + guest_text(*it->second);
     }
   }
+  if (!words.empty() && words[0] == "ap") {
+    std::string out;
+    bool ok = ap_command(m_sys, [&](const std::function<bool()>& f) { return m_fuse.mutate(f); }, {words.begin() + 1, words.end()},
+                         out);
+    return (ok ? "OK\n" : "ERR ") + out + "\n";
+  }
   if (request == "matrix") {
     std::shared_lock g(m_sys.lock());
     return "OK\n" + matrix_snapshot_json(m_sys);
@@ -182,7 +189,7 @@ int control_request(const std::string& mountpoint, const std::string& request) {
   return rc;
 }
 
-int control_query(const std::string& mountpoint, const std::string& request, std::string& out) {
+int control_query(const std::string& mountpoint, const std::string& request, std::string& out, bool print_errors) {
   std::error_code ec;
   std::string real = std::filesystem::canonical(mountpoint, ec).string();
   if (ec) {
@@ -208,7 +215,7 @@ int control_query(const std::string& mountpoint, const std::string& request, std
     return 0;
   }
   std::string msg = reply.rfind("ERR ", 0) == 0 ? reply.substr(4) : "the simulator closed the connection\n";
-  fmt::print(stderr, "mdevsim: {}", msg);
+  if (print_errors) fmt::print(stderr, "mdevsim: {}", msg);
   return 1;
 }
 

@@ -51,7 +51,8 @@ class ControlServer {
 // Sends one request to the simulator mounted at `mountpoint` and prints the
 // reply; returns the exit status for the CLI.
 int control_request(const std::string& mountpoint, const std::string& request);
-// The same, returning the reply's text in `out` instead of printing it.
-int control_query(const std::string& mountpoint, const std::string& request, std::string& out);
+// The same, returning the reply's text in `out` instead of printing it;
+// errors are printed unless `print_errors` is false.
+int control_query(const std::string& mountpoint, const std::string& request, std::string& out, bool print_errors = true);
 
 }  // namespace mdevsim

@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "cli/ap_client.h"
 #include "cli/control.h"
 #include "cli/matrix_view.h"
 #include "cli/mount.h"
@@ -73,7 +76,80 @@ int main(int argc, char** argv) {
   matrix->add_option("--color", color, "auto (when stdout is a terminal), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
+  // The crypto engine: AP instructions as the host or a guest, and faults.
+  auto* apg = app.add_subcommand("ap", "Execute AP instructions (PQAP, NQAP, DQAP) on the simulated adapters, as the host "
+                                       "or as a guest; inject faults");
+  apg->require_subcommand(1);
+  std::string apqn, guest_name, hexmsg, key_file, input, nib;
+  uint64_t psmid = 1, length = 4096, wait_ms = 0, cat = 14, bytes = 32;
+  unsigned requests = 60;
+  bool special = false, off = false, check = false, crt = false, me = false;
+  std::vector<std::string> settings;
+  auto ap_sub = [&](const char* verb, const char* help, bool needs_apqn = true) {
+    auto* sub = apg->add_subcommand(verb, help);
+    if (needs_apqn) sub->add_option("APQN", apqn, "The queue, such as 05.0004")->required();
+    sub->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+    sub->add_option("--guest", guest_name, "Execute in this running guest (its CRYCB), not as the host");
+    return sub;
+  };
+  auto* tapq = ap_sub("tapq", "PQAP TAPQ: status word and hardware info");
+  auto* rapq = ap_sub("rapq", "PQAP RAPQ: reset the queue");
+  auto* zapq = ap_sub("zapq", "PQAP ZAPQ: reset and zeroize the queue");
+  auto* aqic = ap_sub("aqic", "PQAP AQIC: enable interruptions (--nib) or disable them (--off)");
+  aqic->add_option("--nib", nib, "Notification-indicator byte address to enable with");
+  aqic->add_flag("--off", off, "Disable interruptions");
+  auto* qci = ap_sub("qci", "PQAP QCI: the 128-byte configuration block in hex", false);
+  auto* qact = ap_sub("qact", "PQAP QACT: the compatible type, at most --cat");
+  qact->add_option("--cat", cat, "The newest type asked for (default 14, CEX8)");
+  auto* nqap = ap_sub("nqap", "NQAP: enqueue a request message");
+  nqap->add_option("--psmid", psmid, "Program-supplied message id (default 1)");
+  nqap->add_option("--hex", hexmsg, "The message in hex")->required();
+  nqap->add_flag("--special", special, "Set the special-command bit");
+  auto* dqap = ap_sub("dqap", "DQAP: dequeue (part of) a reply");
+  dqap->add_option("--length", length, "Buffer length (default 4096); a longer reply comes in parts");
+  dqap->add_option("--wait", wait_ms, "Wait up to this many ms for a reply (as for an interrupt)");
+  auto* rsa = ap_sub("rsa", "RSA through a type 50 request on an accelerator queue; prints the result in hex");
+  rsa->add_option("--key", key_file, "RSA private key (PEM)")->required();
+  rsa->add_option("--input", input, "The number, in hex, below the modulus")->required();
+  rsa->add_flag("--crt", crt, "The private operation by CRT (type 50 CRB)");
+  rsa->add_flag("--me", me, "The private operation as x^d mod n (type 50 MEB); default: the public x^e mod n");
+  rsa->add_flag("--check", check, "Also compute it with OpenSSL and compare");
+  auto* rng = ap_sub("rng", "CCA random number generation on a CCA coprocessor queue; prints the bytes in hex");
+  rng->add_option("--bytes", bytes, "How many (default 32)");
+  auto* selftest = ap_sub("selftest", "A mixed workload on every usable queue, every result checked against OpenSSL", false);
+  selftest->add_option("--requests", requests, "How many requests (default 60)");
+  auto* fault = apg->add_subcommand("fault", "Inject faults into a card (config=0|1 chkstop=0|1) or a queue (deconfigured= "
+                                             "checkstopped= busy= hold_reset= fail= 0|1, reset_polls=N, clear)");
+  fault->add_option("DEVICE", apqn, "cardXX or XX.YYYY")->required();
+  fault->add_option("SETTINGS", settings, "key=value ...");
+  fault->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+
   CLI11_PARSE(app, argc, argv);
+  if (apg->parsed()) {
+    std::string who = guest_name.empty() ? "" : " @" + guest_name;
+    if (fault->parsed()) {
+      std::string req = "ap fault " + apqn;
+      for (auto& kv : settings) req += " " + kv;
+      return mdevsim::control_request(sysdir, req);
+    }
+    if (rsa->parsed()) return mdevsim::ap_rsa(sysdir, guest_name, apqn, key_file, crt ? "crt" : me ? "me" : "public", input, check);
+    if (rng->parsed()) return mdevsim::ap_rng(sysdir, guest_name, apqn, bytes);
+    if (selftest->parsed()) return mdevsim::ap_selftest(sysdir, guest_name, requests);
+    std::string req = "ap " + std::string(apg->get_subcommands().front()->get_name()) + who;
+    if (!qci->parsed()) req += " " + apqn;
+    if (aqic->parsed()) {
+      if (off == !nib.empty()) {
+        fprintf(stderr, "mdevsim: ap aqic: give either --nib ADDRESS or --off\n");
+        return 1;
+      }
+      req += off ? " off" : " on " + nib;
+    }
+    if (qact->parsed()) req += " " + std::to_string(cat);
+    if (nqap->parsed()) req += fmt::format(" {} {}{}", psmid, hexmsg, special ? " special" : "");
+    if (dqap->parsed()) req += fmt::format(" {} {}", length, wait_ms);
+    (void)tapq, (void)rapq, (void)zapq;
+    return mdevsim::control_request(sysdir, req);
+  }
   if (matrix->parsed()) {
     std::string snapshot;
     if (int rc = mdevsim::control_query(mountpoint, "matrix", snapshot)) return rc;
