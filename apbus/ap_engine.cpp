@@ -102,6 +102,7 @@ ApQueueStatus ApEngine::reset(const ApView& v, unsigned apid, unsigned apqi) {
   const Card& c = m_cards.at(apid);
   if (rc != AP_RESPONSE_NORMAL && rc != AP_RESPONSE_RESET_IN_PROGRESS) return status_of(c, q, rc);
   q.replies.clear();
+  q.stalled.clear();
   q.in_flight = 0;
   ++q.epoch;
   q.irq_enabled = q.irq_pending = false;
@@ -159,7 +160,11 @@ ApEngine::QactResult ApEngine::qact(const ApView& v, unsigned apid, unsigned apq
 
 ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg,
                              bool special) {
-  std::optional<unsigned> target = m_target ? m_target(msg) : std::nullopt;
+  // The domain the message names, if not its queue's (GCC 12 misreads an
+  // optional here as maybe uninitialized).
+  unsigned target = apqi;
+  if (m_target)
+    if (auto t = m_target(msg)) target = *t;
   std::unique_lock lk(m_mu);
   uint8_t rc = availability(v, apid, apqi);
   if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
@@ -169,11 +174,11 @@ ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint
   if (msg.size() > c.cfg.hwinfo.max_msg_size()) return status_of(c, q, AP_RESPONSE_MESSAGE_TOO_BIG);
   if (special && !c.cfg.hwinfo.has(ApHwinfo::APSC)) return status_of(c, q, AP_RESPONSE_REQ_FAC_NOT_INST);
   // Another domain than the queue's own only as one of the control domains.
-  if (target && *target != apqi && (*target > 255 || !v.adm.test(*target)))
+  if (target != apqi && (target > 255 || !v.adm.test(target)))
     return status_of(c, q, AP_RESPONSE_INVALID_DOMAIN);
   if (q.count() >= c.cfg.hwinfo.qd() + 1u) return status_of(c, q, AP_RESPONSE_Q_FULL);
   ++q.in_flight;
-  m_work.push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}});
+  (q.faults.stall ? q.stalled : m_work).push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}});
   ApQueueStatus s = status_of(c, q, AP_RESPONSE_NORMAL);
   lk.unlock();
   m_work_cv.notify_one();
@@ -219,7 +224,11 @@ QueueFaults ApEngine::faults(unsigned apid, unsigned apqi) {
 
 void ApEngine::set_faults(unsigned apid, unsigned apqi, const QueueFaults& f) {
   std::lock_guard lk(m_mu);
-  hw(apid, apqi).faults = f;
+  HwQueue& q = hw(apid, apqi);
+  q.faults = f;
+  if (f.stall) return;
+  for (; !q.stalled.empty(); q.stalled.pop_front()) m_work.push_back(std::move(q.stalled.front()));
+  m_work_cv.notify_all();
 }
 
 }  // namespace ap

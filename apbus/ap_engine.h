@@ -71,6 +71,7 @@ struct QueueFaults {
   bool hold_reset = false;    // a reset never completes (0x02)
   int reset_polls = 1;        // TAPQs a reset stays in progress
   bool fail = false;          // requests get a machine-failure reply (type 82, 0x10)
+  bool stall = false;         // requests are accepted but not worked off until released
   friend bool operator==(const QueueFaults&, const QueueFaults&) = default;
 };
 
@@ -137,6 +138,11 @@ class ApEngine {
   unsigned workers() const { return static_cast<unsigned>(m_workers.size()); }
 
  private:
+  struct Work {
+    unsigned key;
+    uint64_t epoch, psmid;
+    std::vector<uint8_t> msg;
+  };
   struct Reply {
     uint64_t psmid;
     std::vector<uint8_t> data;
@@ -144,6 +150,7 @@ class ApEngine {
   };
   struct HwQueue {
     std::deque<Reply> replies;  // in the order they were worked off
+    std::deque<Work> stalled;   // accepted while the queue stalls
     unsigned in_flight = 0;     // accepted, not yet worked off
     uint64_t epoch = 0;         // bumped by resets: late results are dropped
     int reset_left = 0;         // TAPQs until the running reset completes
@@ -155,11 +162,6 @@ class ApEngine {
   struct Card {
     CardConfig cfg;
     bool config, chkstop;
-  };
-  struct Work {
-    unsigned key;
-    uint64_t epoch, psmid;
-    std::vector<uint8_t> msg;
   };
 
   HwQueue& hw(unsigned apid, unsigned apqi) { return m_queues[apid << 8 | apqi]; }

@@ -97,10 +97,10 @@ std::pair<Bytes, Bytes> fq_arrays(const CardConfig& card, unsigned domain, bool 
     uint16_t id;
   };
   static const Slot slots[] = {
-      {"ASYM old", 64, 16, 0},       {"ASYM cur", 84, 16, 0},       {"ASYM new", 104, 16, 0},
-      {"SYM old", 124, 8, 0},        {"SYM cur", 136, 8, 0x0f07},   {"SYM new", 148, 8, 0x0f06},
-      {"AES old", 172, 8, 0},        {"AES cur", 184, 8, 0x0f0b},   {"AES new", 196, 8, 0x0f0a},
-      {"APKA old", 208, 8, 0},       {"APKA cur", 220, 8, 0x0f0e},  {"APKA new", 232, 8, 0x0f0d}};
+      {"ASYM old", 64, 16, 0}, {"ASYM cur", 84, 16, 0},      {"ASYM new", 104, 16, 0},
+      {"SYM old", 124, 8, 0},  {"SYM cur", 136, 8, 0x0f07},  {"SYM new", 148, 8, 0x0f06},
+      {"AES old", 172, 8, 0},  {"AES cur", 184, 8, 0x0f0b},  {"AES new", 196, 8, 0x0f0a},
+      {"APKA old", 208, 8, 0}, {"APKA cur", 220, 8, 0x0f0e}, {"APKA new", 232, 8, 0x0f0d}};
   Bytes var(sb ? 240 : 204, 0);
   for (const Slot& s : slots) {
     if (s.off + s.len > var.size()) continue;
@@ -120,8 +120,11 @@ Bytes process_cca(const CardConfig& card, Span m, Span cprb, uint32_t from1, uin
 
   // The reply CPRBX is the request's with the replied lengths and return/reason codes.
   auto reply = [&](uint16_t rt, uint16_t rs, Bytes p, Span d) {
-    if (CPRBX_SIZE + p.size() > from1 || d.size() > from2) {
-      rt = CCA_RTCODE_FAILED, rs = CCA_RSCODE_INVALID, p.clear(), d = {};
+    if (CPRBX_SIZE + p.size() > from1 || d.size() > from2) {  // does not fit: the error reply instead
+      rt = CCA_RTCODE_FAILED;
+      rs = CCA_RSCODE_INVALID;
+      p.clear();
+      d = {};
     }
     Bytes blk(cprb.begin(), cprb.begin() + CPRBX_SIZE);
     put(blk, X_RPLD_PARML, p.size(), 4);
@@ -180,25 +183,24 @@ std::optional<uint32_t> ep11_u32(Span body, size_t& pos) {
 
 Bytes ep11_module_info(const CardConfig& card) {
   Bytes d;  // struct ep11_module_query_info, 196 bytes; the identity is made up
-  append(d, 6, 4);               // API_ord_nr
-  append(d, 0, 4);               // firmware_id
-  append(d, 0x0701'0000, 4);     // FW 7.1, CSP 0.0
-  d.resize(d.size() + 3 * 32);   // fwid, xcp and CSP config hashes
+  append(d, 6, 4);                            // API_ord_nr
+  append(d, 0, 4);                            // firmware_id
+  append(d, 0x0701'0000, 4);                  // FW 7.1, CSP 0.0
+  d.resize(d.size() + 3 * 32);                // fwid, xcp and CSP config hashes
   append(d, field(card.serialnr, 16, true));  // as sysfs serialnr shows it
-  d.resize(d.size() + 16 + 8 + 4 + 4);  // module date/time, op_mode, PKCS11 and ext flags
-  append(d, 85, 4);              // domains
-  d.resize(196);
+  d.resize(d.size() + 16 + 8 + 4 + 4);        // module date/time, op_mode, PKCS11 and ext flags
+  append(d, 85, 4);                           // domains
+  d.resize(196);                              // state, blob and payload sizes: 0
   return d;
 }
 
 Bytes ep11_domain_info(const CardConfig& card, unsigned domain) {
   Bytes d;  // struct ep11_domain_query_info, 80 bytes
   append(d, domain, 4);
-  auto wk = pattern(card, domain, "WK cur");
-  append(d, wk);
-  d.resize(d.size() + 32);       // no new wrapping key
-  append(d, 0x10 | 0x02, 4);     // left imprint mode, current WK valid
-  append(d, 0, 8);               // op_mode
+  append(d, pattern(card, domain, "WK cur"));
+  d.resize(d.size() + 32);    // no new wrapping key
+  append(d, 0x10 | 0x02, 4);  // imprint mode left, current WK valid
+  append(d, 0, 8);            // op_mode
   return d;
 }
 
@@ -216,9 +218,11 @@ Bytes process_ep11(const CardConfig& card, Span cprb, uint32_t from1) {
   Bytes data;
   if ((*func & 0xffff) == EP11_GET_XCP_INFO) {
     auto query = ep11_u32(*body, pos);
-    unsigned target = get(cprb, E_TARGET, 4);
-    if (query == EP11_QUERY_MODULE) data = ep11_module_info(card), rc = 0;
-    if (query == EP11_QUERY_DOMAIN) data = ep11_domain_info(card, target), rc = 0;
+    if (query == EP11_QUERY_MODULE || query == EP11_QUERY_DOMAIN) {
+      // zcrypt sets target_id and the payload domain alike; target_id is what the engine checked.
+      data = query == EP11_QUERY_MODULE ? ep11_module_info(card) : ep11_domain_info(card, get(cprb, E_TARGET, 4));
+      rc = 0;
+    }
   }
   // Reply payload: function, domain, return value (, data with a 2-byte length).
   auto payload = [&](uint32_t r, Span dt) {

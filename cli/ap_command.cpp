@@ -50,8 +50,9 @@ std::string status_text(const ApQueueStatus& s) {
 }
 
 std::string faults_text(const ap::QueueFaults& f) {
-  return fmt::format("deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} fail={}", int{f.deconfigured},
-                     int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls, int{f.fail});
+  return fmt::format("deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} fail={} stall={}",
+                     int{f.deconfigured}, int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls, int{f.fail},
+                     int{f.stall});
 }
 
 // key=0|1 or key=N into the faults; false for an unknown key or value.
@@ -71,6 +72,7 @@ bool set_fault(ap::QueueFaults& f, const std::string& kv) {
   else if (k == "busy") f.busy = v;
   else if (k == "hold_reset") f.hold_reset = v;
   else if (k == "fail") f.fail = v;
+  else if (k == "stall") f.stall = v;
   else return false;
   return true;
 }
@@ -124,7 +126,6 @@ class Request {
         auto& guests = m_sys.matrix_dev().guests();
         auto it = guests.find(m_guest);
         if (it == guests.end()) return fail(out, "no guest " + m_guest);
-        if (!it->second->ap_facility) return fail(out, "guest " + m_guest + " has no AP instructions: operation exception");
         m_kvm = it->second.get();
         m_view = vfio_ap::MatrixDev::guest_view(*m_kvm);
       } else {
@@ -183,6 +184,9 @@ class Request {
   }
 
   bool not_owned(std::string& out, const ap::ApQueue& q) {
+    if (q.driver && q.driver->is_default())
+      return fail(out, fmt::format("{} is {}: its driver sends it no requests", q.name,
+                                   q.chkstop ? "checkstopped" : !q.config ? "deconfigured" : "in the error state"));
     return fail(out, fmt::format("{} is {}: the host sends requests only through queues its default drivers run", q.name,
                                  q.driver ? "bound to " + q.driver->name() : "not bound"));
   }

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/ap_command.h"
 #include "cli/control.h"
 #include "tests/golden/transcript.h"
 #include "tests/support/mounted.h"
@@ -152,6 +153,11 @@ void run(Client& c, const golden::Transcript& t) {
       Outcome rl = c.readlink(st.path);
       EXPECT_TRUE(o.err == ENOENT && l.err == ENOENT && rl.err == ENOENT) << st.path << " exists";
       continue;
+    } else if (st.op == "ap") {
+      std::istringstream in(st.data);
+      std::vector<std::string> words;
+      for (std::string w; in >> w;) words.push_back(w);
+      mdevsim::ap_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
     } else if (st.op == "guest") {
       std::istringstream in(st.data);
       std::string verb, name;

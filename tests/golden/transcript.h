@@ -14,6 +14,7 @@
 //   uevent -> "ACTION=change\nDEVPATH=/devices/ap\n..."   (the last uevent)
 //   guest start g1 <uuid> [ap=off] -> ok     (or -> "QEMU's error message")
 //   guest show g1 -> "guest g1\n..."         guest stop g1 -> ok
+//   ap tapq 05.0004 -> "cc=0 rc=0x00 ..."    (a `mdevsim ap` request and its answer)
 //
 // Strings use C escapes (\n \t \\ \" \xNN).
 #pragma once
@@ -25,9 +26,9 @@ namespace golden {
 
 struct Step {
   int line;
-  std::string op;      // write read readlink ls missing dmesg uevent guest
+  std::string op;      // write read readlink ls missing dmesg uevent guest ap
   std::string path;
-  std::string data;    // for write; the arguments of guest
+  std::string data;    // for write; the arguments of guest and ap
   std::string expect;  // "ok", an errno name, or the expected text
   bool expect_text;    // expect is a quoted string
 };

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "apbus/ap_engine.h"
+#include "apbus/ap_message.h"
+#include "apbus/msgtype6.h"
 
 namespace {
 
@@ -252,6 +254,43 @@ TEST(ApEngine, QactAnswersTheCompatibleType) {
   EXPECT_EQ((r.info >> 24) & 0xff, 11u);
   EXPECT_EQ((r.info >> 58) & 7, 2u);  // mode bits: accel
   EXPECT_EQ((e.engine.qact(e.v, 6, 4, 10).info >> 24) & 0xff, 10u);
+}
+
+}  // namespace
+
+namespace {
+
+// A stalled adapter accepts requests and works them off once released.
+TEST(ApEngine, StalledRequestsWaitForTheRelease) {
+  Engine e;
+  e.fault(5, 4, [](QueueFaults& f) { f.stall = true; });
+  ASSERT_EQ(e.nqap(5, 4, 1, {4}).response_code, AP_RESPONSE_NORMAL);
+  EXPECT_FALSE(e.engine.wait_reply(5, 4, 50ms));
+  e.fault(5, 4, [](QueueFaults& f) { f.stall = false; });
+  EXPECT_TRUE(e.engine.wait_reply(5, 4, 5s));
+}
+
+// With the real message handling: a CCA request naming another domain
+// reaches the adapter only if that domain is one of the view's control
+// domains (rc 42 otherwise); the reply describes the addressed domain.
+TEST(ApEngine, CcaRequestsReachOtherDomainsOnlyAsControlDomains) {
+  HostConfig host = default_host();
+  ApEngine engine(host, process_message, message_target_domain, 1);
+  ApView guest;
+  guest.apm.set(5);
+  guest.aqm.set(4);
+  auto rng_to = make_cca_rng_request(0xab, 16);
+  EXPECT_EQ(engine.nqap(guest, 5, 4, 1, rng_to).response_code, AP_RESPONSE_INVALID_DOMAIN);
+  guest.adm.set(0xab);
+  ASSERT_EQ(engine.nqap(guest, 5, 4, 2, rng_to).response_code, AP_RESPONSE_NORMAL);
+  ASSERT_TRUE(engine.wait_reply(5, 4, 5s));
+  std::vector<uint8_t> buf(4096);
+  auto d = engine.dqap(guest, 5, 4, buf);
+  EXPECT_EQ(d.psmid, 2u);
+  buf.resize(d.length);
+  auto random = parse_cca_rng_reply(buf);
+  ASSERT_TRUE(random);
+  EXPECT_EQ(random->size(), 16u);
 }
 
 }  // namespace
