@@ -71,12 +71,13 @@ class Channel {
   std::optional<Bytes> exchange(const std::string& apqn, std::span<const uint8_t> msg, std::string& error) {
     uint64_t psmid = ++m_psmid;
     auto st = ask("nqap", fmt::format("{} 0x{:x} {}", apqn, psmid, hex(msg)));
-    if (!st) return fail(error, "NQAP refused");
+    // A refusal was printed already unless quiet.
+    if (!st) return fail(error, m_quiet ? "refused" : "");
     if ((*st)["rc"] != "0x00") return fail(error, "NQAP answered rc " + (*st)["rc"]);
     Bytes reply;
     for (;;) {
       auto d = ask("dqap", apqn + " 4096 10000");
-      if (!d) return fail(error, "DQAP refused");
+      if (!d) return fail(error, m_quiet ? "refused" : "");
       if ((*d)["rc"] != "0x00") return fail(error, "DQAP answered rc " + (*d)["rc"]);
       auto part = unhex((*d)["data"]);
       if (!part || std::stoull((*d)["psmid"], nullptr, 16) != psmid) return fail(error, "a reply for another request");
@@ -179,7 +180,7 @@ int ap_rsa(const std::string& sys, const std::string& guest, const std::string& 
   std::string error;
   auto reply = ch.exchange(apqn, msg, error);
   if (!reply) {
-    fmt::print(stderr, "mdevsim: {}: {}\n", apqn, error);
+    if (!error.empty()) fmt::print(stderr, "mdevsim: {}: {}\n", apqn, error);
     return 1;
   }
   auto result = ap::type80_result(*reply, key->len());
@@ -208,7 +209,7 @@ int ap_rng(const std::string& sys, const std::string& guest, const std::string& 
   auto reply = ch.exchange(apqn, ap::make_cca_rng_request(apqi, bytes), error);
   auto data = reply ? ap::parse_cca_rng_reply(*reply) : std::nullopt;
   if (!data) {
-    fmt::print(stderr, "mdevsim: {}: {}\n", apqn, reply ? "error reply " + hex(*reply) : error);
+    if (reply || !error.empty()) fmt::print(stderr, "mdevsim: {}: {}\n", apqn, reply ? "error reply " + hex(*reply) : error);
     return 1;
   }
   fmt::print("{}\n", hex(*data));
@@ -281,7 +282,7 @@ int ap_selftest(const std::string& sys, const std::string& guest, unsigned reque
       ok = [](const Bytes& r) { return ap::parse_ep11_info_reply(r).has_value(); };
     }
     auto reply = ch.exchange(q.apqn, msg, error);
-    if (!reply && error == "NQAP refused" && guest.empty()) {  // not the host's to use
+    if (!reply && error == "refused" && guest.empty()) {  // not the host's to use
       usable[qi] = false;
       ++skipped;
       continue;
