@@ -48,38 +48,19 @@ std::vector<uint8_t> openssl_raw(const Key& k, const std::vector<uint8_t>& in, b
   return out;
 }
 
-void put(std::vector<uint8_t>& m, size_t off, size_t width, const BIGNUM* v) {
-  BN_bn2binpad(v, m.data() + off, static_cast<int>(width));
+std::vector<uint8_t> bytes(const BIGNUM* v) {
+  std::vector<uint8_t> b(static_cast<size_t>(BN_num_bytes(v)));
+  BN_bn2bin(v, b.data());
+  return b;
 }
 
-void header(std::vector<uint8_t>& m, uint16_t keyblock) {
-  m[1] = 0x50;
-  m[2] = static_cast<uint8_t>(m.size() >> 8);
-  m[3] = static_cast<uint8_t>(m.size());
-  m[8] = static_cast<uint8_t>(keyblock >> 8);
-  m[9] = static_cast<uint8_t>(keyblock);
-}
-
-size_t field_for(size_t bytes) { return bytes <= 128 ? 128 : bytes <= 256 ? 256 : 512; }
-
+// Requests built by the library's builders, as the CLI builds them.
 std::vector<uint8_t> me_msg(const Key& k, const BIGNUM* exp, const std::vector<uint8_t>& x) {
-  size_t f = field_for(k.bytes());
-  std::vector<uint8_t> m(16 + 3 * f);
-  header(m, f == 128 ? TYPE50_MEB1 : f == 256 ? TYPE50_MEB2 : TYPE50_MEB3);
-  put(m, 16, f, exp);
-  put(m, 16 + f, f, k.n);
-  std::copy(x.begin(), x.end(), m.begin() + static_cast<long>(16 + 3 * f - x.size()));
-  return m;
+  return make_type50_me(bytes(exp), bytes(k.n), x);
 }
 
 std::vector<uint8_t> crt_msg(const Key& k, const std::vector<uint8_t>& c) {
-  size_t f = field_for(k.bytes()), h = f / 2;
-  std::vector<uint8_t> m(16 + 5 * h + f);
-  header(m, f == 128 ? TYPE50_CRB1 : f == 256 ? TYPE50_CRB2 : TYPE50_CRB3);
-  const BIGNUM* parts[] = {k.p, k.q, k.dp, k.dq, k.u};
-  for (size_t i = 0; i < 5; ++i) put(m, 16 + i * h, h, parts[i]);
-  std::copy(c.begin(), c.end(), m.begin() + static_cast<long>(m.size() - c.size()));
-  return m;
+  return make_type50_crt(bytes(k.p), bytes(k.q), bytes(k.dp), bytes(k.dq), bytes(k.u), c, k.bytes());
 }
 
 // The result: the last L bytes of a type 80 reply, as zcrypt copies it.
@@ -141,6 +122,21 @@ TEST(Msgtype50, MalformedRequestsGetType82Replies) {
   no4k.hwinfo.value &= ~ApHwinfo::MEX4K;
   Key big(3072);
   EXPECT_EQ(code(me_msg(big, big.e, std::vector<uint8_t>(big.bytes(), 1)), no4k), REP82_ERROR_OPERAND_SIZE);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Msgtype50, BuildersRefuseWhatDoesNotFit) {
+  std::vector<uint8_t> n(256, 0xff), e{1, 0, 1};
+  EXPECT_EQ(ap::make_type50_me(e, n, std::vector<uint8_t>(256, 1)).size(), 16u + 3 * 256);
+  EXPECT_TRUE(ap::make_type50_me(e, n, std::vector<uint8_t>(257, 1)).empty());  // input wider than the field
+  EXPECT_TRUE(ap::make_type50_me(e, std::vector<uint8_t>(513, 1), e).empty());   // no layout above 4096 bits
+  std::vector<uint8_t> half(128, 1);
+  EXPECT_EQ(ap::make_type50_crt(half, half, half, half, half, n, 256).size(), 0x390u);
+  EXPECT_TRUE(ap::make_type50_crt(std::vector<uint8_t>(129, 1), half, half, half, half, n, 256).empty());
+  EXPECT_FALSE(ap::type80_result(ap::type82_error(0x23), 8));
 }
 
 }  // namespace
