@@ -21,6 +21,7 @@
 #include "apbus/ap_hwinfo.h"
 #include "apbus/msgtype50.h"
 #include "apbus/msgtype6.h"
+#include "base/hex.h"
 #include "cli/control.h"
 
 namespace mdevsim {
@@ -28,23 +29,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-std::string hex(std::span<const uint8_t> b) {
-  std::string s;
-  for (uint8_t x : b) s += fmt::format("{:02x}", x);
-  return s;
-}
-
-std::optional<Bytes> unhex(std::string_view s) {
-  if (s.size() % 2) return std::nullopt;
-  Bytes out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    uint8_t b;
-    auto [p, ec] = std::from_chars(s.data() + i, s.data() + i + 2, b, 16);
-    if (ec != std::errc() || p != s.data() + i + 2) return std::nullopt;
-    out.push_back(b);
-  }
-  return out;
-}
+using base::from_hex;
+using base::to_hex;
 
 // "k=v k=v ..." of an `ap` answer.
 std::map<std::string, std::string> fields(const std::string& line) {
@@ -70,7 +56,7 @@ class Channel {
   // the buffer); the reply's PSMID must be the request's.
   std::optional<Bytes> exchange(const std::string& apqn, std::span<const uint8_t> msg, std::string& error) {
     uint64_t psmid = ++m_psmid;
-    auto st = ask("nqap", fmt::format("{} 0x{:x} {}", apqn, psmid, hex(msg)));
+    auto st = ask("nqap", fmt::format("{} 0x{:x} {}", apqn, psmid, to_hex(msg)));
     // A refusal was printed already unless quiet.
     if (!st) return fail(error, m_quiet ? "refused" : "");
     if ((*st)["rc"] != "0x00") return fail(error, "NQAP answered rc " + (*st)["rc"]);
@@ -79,7 +65,7 @@ class Channel {
       auto d = ask("dqap", apqn + " 4096 10000");
       if (!d) return fail(error, m_quiet ? "refused" : "");
       if ((*d)["rc"] != "0x00") return fail(error, "DQAP answered rc " + (*d)["rc"]);
-      auto part = unhex((*d)["data"]);
+      auto part = from_hex((*d)["data"]);
       if (!part || std::stoull((*d)["psmid"], nullptr, 16) != psmid) return fail(error, "a reply for another request");
       reply.insert(reply.end(), part->begin(), part->end());
       if ((*d)["residual"] == "0") return reply;
@@ -166,7 +152,7 @@ int ap_rsa(const std::string& sys, const std::string& guest, const std::string& 
     fmt::print(stderr, "mdevsim: {}: not an RSA private key in PEM\n", key_file);
     return 1;
   }
-  auto x = unhex(input_hex);
+  auto x = from_hex(input_hex);
   if (!x || x->empty() || x->size() > key->len()) {
     fmt::print(stderr, "mdevsim: the input must be hex of at most {} bytes\n", key->len());
     return 1;
@@ -185,10 +171,10 @@ int ap_rsa(const std::string& sys, const std::string& guest, const std::string& 
   }
   auto result = ap::type80_result(*reply, key->len());
   if (!result) {
-    fmt::print(stderr, "mdevsim: {}: error reply {}\n", apqn, hex(*reply));
+    fmt::print(stderr, "mdevsim: {}: error reply {}\n", apqn, to_hex(*reply));
     return 1;
   }
-  fmt::print("{}\n", hex(*result));
+  fmt::print("{}\n", to_hex(*result));
   if (!check) return 0;
   Bytes padded(key->len() - x->size(), 0);
   padded.insert(padded.end(), x->begin(), x->end());
@@ -209,17 +195,17 @@ int ap_rng(const std::string& sys, const std::string& guest, const std::string& 
   auto reply = ch.exchange(apqn, ap::make_cca_rng_request(apqi, bytes), error);
   auto data = reply ? ap::parse_cca_rng_reply(*reply) : std::nullopt;
   if (!data) {
-    if (reply || !error.empty()) fmt::print(stderr, "mdevsim: {}: {}\n", apqn, reply ? "error reply " + hex(*reply) : error);
+    if (reply || !error.empty()) fmt::print(stderr, "mdevsim: {}: {}\n", apqn, reply ? "error reply " + to_hex(*reply) : error);
     return 1;
   }
-  fmt::print("{}\n", hex(*data));
+  fmt::print("{}\n", to_hex(*data));
   return 0;
 }
 
 int ap_selftest(const std::string& sys, const std::string& guest, unsigned requests) {
   Channel ch(sys, guest);
   auto qci = ch.ask("qci", "");
-  auto block = qci ? unhex((*qci)["qci"]) : std::nullopt;
+  auto block = qci ? from_hex((*qci)["qci"]) : std::nullopt;
   if (!block || block->size() != 128) return 1;
   auto bit = [&](size_t off, unsigned n) { return (*block)[off + n / 8] & (0x80 >> (n % 8)); };
   struct Queue {
@@ -290,7 +276,7 @@ int ap_selftest(const std::string& sys, const std::string& guest, unsigned reque
     ++i;
     if (!reply || !ok(*reply)) {
       ++bad;
-      fmt::print("FAIL {} on {}: {}\n", kind, q.apqn, reply ? "wrong reply " + hex(*reply).substr(0, 64) : error);
+      fmt::print("FAIL {} on {}: {}\n", kind, q.apqn, reply ? "wrong reply " + to_hex(*reply).substr(0, 64) : error);
       continue;
     }
     ++done[kind];

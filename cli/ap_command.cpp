@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "apbus/ap_engine.h"
+#include "base/hex.h"
 #include "cli/system.h"
 
 namespace mdevsim {
@@ -24,24 +25,6 @@ bool parse_u64(const std::string& s, uint64_t& v) {
   const char* b = s.c_str() + (base == 16 ? 2 : 0);
   auto [p, ec] = std::from_chars(b, s.c_str() + s.size(), v, base);
   return ec == std::errc() && p == s.c_str() + s.size() && p != b;
-}
-
-bool parse_hex(const std::string& s, std::vector<uint8_t>& out) {
-  if (s.size() % 2) return false;
-  out.clear();
-  for (size_t i = 0; i < s.size(); i += 2) {
-    uint8_t b;
-    auto [p, ec] = std::from_chars(s.data() + i, s.data() + i + 2, b, 16);
-    if (ec != std::errc() || p != s.data() + i + 2) return false;
-    out.push_back(b);
-  }
-  return true;
-}
-
-std::string hex(std::span<const uint8_t> b) {
-  std::string s;
-  for (uint8_t x : b) s += fmt::format("{:02x}", x);
-  return s;
 }
 
 std::string status_text(const ApQueueStatus& s) {
@@ -137,7 +120,7 @@ class Request {
 
   bool qci(std::string& out) {
     auto b = m_sys.ap_bus().engine().qci(m_view);
-    out = "qci=" + hex(b);
+    out = "qci=" + base::to_hex(b);
     return true;
   }
 
@@ -164,9 +147,11 @@ class Request {
   // guest's straight to the adapter.
   bool nqap(std::string& out) {
     uint64_t psmid;
-    std::vector<uint8_t> msg;
     bool special = m_args.size() == 4 && m_args[3] == "special";
-    if ((m_args.size() != 3 && !special) || !parse_u64(m_args[1], psmid) || !parse_hex(m_args[2], msg)) return usage(out);
+    std::optional<std::vector<uint8_t>> hex_msg;
+    if ((m_args.size() != 3 && !special) || !parse_u64(m_args[1], psmid) || !(hex_msg = base::from_hex(m_args[2])))
+      return usage(out);
+    const std::vector<uint8_t>& msg = *hex_msg;
     if (msg.empty()) return fail(out, "ap nqap: an empty message: specification exception");
     if (m_kvm) {
       out = status_text(m_sys.ap_bus().engine().nqap(m_view, m_apid, m_apqi, psmid, msg, special));
@@ -210,7 +195,7 @@ class Request {
         r = m_sys.ap_bus().engine().dqap(m_view, m_apid, m_apqi, buf);
       }
       out = status_text(r.status) + fmt::format(" psmid=0x{:016x} length={} residual={} data={}", r.psmid, r.length,
-                                                r.residual, hex(std::span(buf).first(r.length)));
+                                                r.residual, base::to_hex(std::span(buf).first(r.length)));
       return true;
     });
   }
