@@ -5,7 +5,7 @@
 set -uo pipefail
 : "${MDEVSIM:?}"
 source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
-fails=0
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 tmp=$(mktemp -d)
 trap 'umount -l "$tmp/mp" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir "$tmp/mp"
@@ -15,20 +15,6 @@ check() {  # NAME COMMAND...: passes if the command succeeds
   local name=$1
   shift
   if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
-expect() {  # NAME STATUS OUTPUT -- COMMAND...
-  local name=$1 status=$2 want=$3
-  shift 4
-  local got rc
-  got=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc != "$status" || $got != "$want" ]]; then
-    echo "FAIL $name: exit $rc (want $status)"
-    diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
-    fails=$((fails + 1))
-  else
-    echo "ok   $name"
-  fi
 }
 
 "$MDEVSIM" mount "$mp" || exit 1

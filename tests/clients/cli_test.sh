@@ -4,26 +4,10 @@
 set -uo pipefail
 : "${MDEVSIM:?}" "${MDEVSIM_SOURCE_DIR:?}"
 source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
-fails=0
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 tmp=$(mktemp -d)
 trap 'umount -l "$tmp/mp" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir "$tmp/mp"
-
-# expect NAME STATUS OUTPUT -- COMMAND...: exit status and combined output.
-expect() {
-  local name=$1 status=$2 want=$3
-  shift 4
-  local got rc
-  got=$("$@" 2>&1)
-  rc=$?
-  if [[ $rc != "$status" || $got != "$want" ]]; then
-    echo "FAIL $name: exit $rc (want $status)"
-    diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
-    fails=$((fails + 1))
-  else
-    echo "ok   $name"
-  fi
-}
 
 expect "mount: missing mountpoint" 1 "mdevsim: mountpoint $tmp/none: No such file or directory" -- "$MDEVSIM" mount "$tmp/none"
 touch "$tmp/file"
