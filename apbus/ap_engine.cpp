@@ -28,25 +28,31 @@ ApEngine::~ApEngine() {
   for (auto& t : m_workers) t.join();
 }
 
-// The adapter's processors: one request at a time each, outside the lock.
+// The adapter's processors: one request at a time each.
 void ApEngine::work() {
   std::unique_lock lk(m_mu);
   for (;;) {
     m_work_cv.wait(lk, [&] { return m_stop || !m_work.empty(); });
     if (m_stop) return;
-    Work w = std::move(m_work.front());
-    m_work.pop_front();
-    const Card& card = m_cards.at(w.key >> 8);
-    bool fail = m_queues[w.key].faults.fail;
-    lk.unlock();
-    std::vector<uint8_t> reply = fail ? type82_error(REP82_ERROR_MACHINE_FAILURE) : m_handler(card.cfg, w.key & 0xff, w.msg);
-    lk.lock();
-    HwQueue& q = m_queues[w.key];
-    if (q.epoch != w.epoch) continue;  // reset meanwhile: the work is lost
-    --q.in_flight;
-    q.replies.push_back({w.psmid, std::move(reply), 0});
-    m_reply_cv.notify_all();
+    work_one(lk);
   }
+}
+
+// Works off the oldest request outside the lock; its reply goes to its
+// queue unless a reset came in between.
+void ApEngine::work_one(std::unique_lock<std::mutex>& lk) {
+  Work w = std::move(m_work.front());
+  m_work.pop_front();
+  const Card& card = m_cards.at(w.key >> 8);
+  bool fail = m_queues[w.key].faults.fail;
+  lk.unlock();
+  std::vector<uint8_t> reply = fail ? type82_error(REP82_ERROR_MACHINE_FAILURE) : m_handler(card.cfg, w.key & 0xff, w.msg);
+  lk.lock();
+  HwQueue& q = m_queues[w.key];
+  if (q.epoch != w.epoch) return;  // reset meanwhile: the work is lost
+  --q.in_flight;
+  q.replies.push_back({w.psmid, std::move(reply), 0});
+  m_reply_cv.notify_all();
 }
 
 // In the order the hardware reports them: an APQN outside the view, a
@@ -203,10 +209,21 @@ ApEngine::DqapResult ApEngine::dqap(const ApView& v, unsigned apid, unsigned apq
   return res;
 }
 
+// A waiter that finds requests not yet taken works them off itself rather
+// than sleep through two thread hand-offs: replies still appear only once
+// worked off, so nothing a program can see changes.
 bool ApEngine::wait_reply(unsigned apid, unsigned apqi, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lk(m_mu);
   HwQueue& q = hw(apid, apqi);
-  return m_reply_cv.wait_for(lk, timeout, [&] { return !q.replies.empty() || q.in_flight == 0; }) && !q.replies.empty();
+  while (q.replies.empty() && q.in_flight > 0) {
+    if (!m_work.empty()) {
+      work_one(lk);
+      continue;
+    }
+    if (m_reply_cv.wait_until(lk, deadline) == std::cv_status::timeout) break;
+  }
+  return !q.replies.empty();
 }
 
 void ApEngine::set_card_state(unsigned apid, bool config, bool chkstop) {

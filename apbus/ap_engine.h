@@ -170,6 +170,7 @@ class ApEngine {
   ApQueueStatus status_of(const Card& c, HwQueue& q, uint8_t rc);
   ApQueueStatus reset(const ApView& v, unsigned apid, unsigned apqi);
   void work();
+  void work_one(std::unique_lock<std::mutex>& lk);
 
   ApView m_host_view;
   unsigned m_max_adapter_id, m_max_domain_id;
