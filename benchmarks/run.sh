@@ -6,12 +6,14 @@
 # Env:
 #   BUILD_DIR    build directory (default: build-bench next to benchmarks/)
 #   BUILD_TYPE   Release (default) or RelWithDebInfo (for perf)
-#   BENCHES      which to run, any of "attr_io assign mount_256x256" (default: all)
-#   REPS         repetitions of each attr_io and assign benchmark (default 5;
+#   BENCHES      which to run, any of "attr_io assign engine mount_256x256"
+#                (default: all)
+#   REPS         repetitions of each attr_io, assign and engine benchmark (default 5;
 #                medians are reported; the runs are interleaved to spread out
 #                noise)
 #   MIN_TIME     --benchmark_min_time per repetition, seconds (default 0.5)
 #   ASSIGN_ARGS  extra assign_benchmark arguments (e.g. --benchmark_filter=mount/)
+#   ENGINE_ARGS  extra engine_benchmark arguments (e.g. --benchmark_filter=crt/)
 #   ASSIGN_CPUS  run assign_benchmark under `taskset -c ASSIGN_CPUS` (e.g. 1:
 #                client and FUSE server threads share one CPU, which takes
 #                cross-CPU wake-ups out of the FUSE round trips; see README)
@@ -27,8 +29,9 @@ BUILD_DIR=${BUILD_DIR:-$src/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
-BENCHES=${BENCHES:-attr_io assign mount_256x256}
+BENCHES=${BENCHES:-attr_io assign engine mount_256x256}
 ASSIGN_ARGS=${ASSIGN_ARGS:-}
+ENGINE_ARGS=${ENGINE_ARGS:-}
 ASSIGN_CPUS=${ASSIGN_CPUS:-}
 wants() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -36,7 +39,7 @@ echo "== Building ($BUILD_TYPE) in $BUILD_DIR"
 # The benchmarks need no test sources; keep the build independent of them.
 cmake -S "$src" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DMDEVSIM_BUILD_TESTS=OFF -DMDEVSIM_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark assign_benchmark
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark assign_benchmark engine_benchmark
 
 echo
 echo "== Machine: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -64,6 +67,18 @@ if wants assign; then
     --benchmark_enable_random_interleaving=true \
     --benchmark_report_aggregates_only=true \
     $ASSIGN_ARGS
+fi
+
+if wants engine; then
+  echo
+  echo "== engine_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s); ends with the ratio tables"
+  # shellcheck disable=SC2086  # ENGINE_ARGS: several words on purpose
+  "$BUILD_DIR/benchmarks/engine_benchmark" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
+    $ENGINE_ARGS
 fi
 
 if wants mount_256x256; then
