@@ -28,13 +28,31 @@ ApEngine::~ApEngine() {
   for (auto& t : m_workers) t.join();
 }
 
+namespace {
+// A new request is left this long to a thread that waits for its reply and
+// works it off itself (wait_reply()); one still untaken then goes to a
+// worker. While requests keep coming, one worker looks every GRACE, so that
+// NQAP need not wake one (a wake-up per request costs a busy machine more
+// than the thread it wakes).
+constexpr auto GRACE = std::chrono::milliseconds(1);
+constexpr auto KEEP_LOOKING = std::chrono::milliseconds(50);
+}  // namespace
+
 // The adapter's processors: one request at a time each.
 void ApEngine::work() {
   std::unique_lock lk(m_mu);
-  for (;;) {
-    m_work_cv.wait(lk, [&] { return m_stop || !m_work.empty(); });
-    if (m_stop) return;
-    work_one(lk);
+  while (!m_stop) {
+    auto now = std::chrono::steady_clock::now();
+    if (!m_work.empty() && now - m_work.front().queued >= GRACE) {
+      if (m_work.size() > 1) m_work_cv.notify_one();  // more for the others
+      work_one(lk);
+    } else if (m_ticking || now - m_last_nqap > KEEP_LOOKING) {
+      m_work_cv.wait(lk);
+    } else {
+      m_ticking = true;
+      m_work_cv.wait_until(lk, (m_work.empty() ? now : m_work.front().queued) + GRACE);
+      m_ticking = false;
+    }
   }
 }
 
@@ -184,10 +202,12 @@ ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint
     return status_of(c, q, AP_RESPONSE_INVALID_DOMAIN);
   if (q.count() >= c.cfg.hwinfo.qd() + 1u) return status_of(c, q, AP_RESPONSE_Q_FULL);
   ++q.in_flight;
-  (q.faults.stall ? q.stalled : m_work).push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}});
+  m_last_nqap = std::chrono::steady_clock::now();
+  (q.faults.stall ? q.stalled : m_work).push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}, m_last_nqap});
   ApQueueStatus s = status_of(c, q, AP_RESPONSE_NORMAL);
+  bool wake = !m_ticking;
   lk.unlock();
-  m_work_cv.notify_one();
+  if (wake) m_work_cv.notify_one();
   return s;
 }
 

@@ -142,6 +142,7 @@ class ApEngine {
     unsigned key;
     uint64_t epoch, psmid;
     std::vector<uint8_t> msg;
+    std::chrono::steady_clock::time_point queued{};
   };
   struct Reply {
     uint64_t psmid;
@@ -184,6 +185,8 @@ class ApEngine {
   std::map<unsigned, HwQueue> m_queues;
   std::deque<Work> m_work;
   bool m_stop = false;
+  bool m_ticking = false;  // a worker looks at m_work every GRACE: NQAP wakes none
+  std::chrono::steady_clock::time_point m_last_nqap{};
   std::vector<std::thread> m_workers;
 };
 
