@@ -73,19 +73,25 @@ void ApEngine::work_one(std::unique_lock<std::mutex>& lk) {
   m_reply_cv.notify_all();
 }
 
-// In the order the hardware reports them: an APQN outside the view, a
-// checkstopped or deconfigured adapter or queue, a busy queue, a reset
-// still running.
-uint8_t ApEngine::availability(const ApView& v, unsigned apid, unsigned apqi) {
+// The response code an instruction gets before it looks at the queue, in
+// the order the hardware reports them: an APQN outside the view (no queue
+// then), a checkstopped or deconfigured adapter or queue, a busy queue, a
+// reset still running.
+ApEngine::Target ApEngine::address(const ApView& v, unsigned apid, unsigned apqi) {
   auto c = m_cards.find(apid);
   if (c == m_cards.end() || apid > m_max_adapter_id || apqi > m_max_domain_id || !v.apm.test(apid) || !v.aqm.test(apqi))
-    return AP_RESPONSE_Q_NOT_AVAIL;
+    return {AP_RESPONSE_Q_NOT_AVAIL};
   HwQueue& q = hw(apid, apqi);
-  if (c->second.chkstop || q.faults.checkstopped) return AP_RESPONSE_CHECKSTOPPED;
-  if (!c->second.config || q.faults.deconfigured) return AP_RESPONSE_DECONFIGURED;
-  if (q.faults.busy) return AP_RESPONSE_BUSY;
-  if (q.reset_left > 0 || q.faults.hold_reset) return AP_RESPONSE_RESET_IN_PROGRESS;
-  return AP_RESPONSE_NORMAL;
+  Target t{AP_RESPONSE_NORMAL, &q, &c->second};
+  if (c->second.chkstop || q.faults.checkstopped) t.rc = AP_RESPONSE_CHECKSTOPPED;
+  else if (!c->second.config || q.faults.deconfigured) t.rc = AP_RESPONSE_DECONFIGURED;
+  else if (q.faults.busy) t.rc = AP_RESPONSE_BUSY;
+  else if (q.reset_left > 0 || q.faults.hold_reset) t.rc = AP_RESPONSE_RESET_IN_PROGRESS;
+  return t;
+}
+
+ApQueueStatus ApEngine::status(const Target& t, uint8_t rc) {
+  return t.q ? status_of(*t.c, *t.q, rc) : ApQueueStatus{.response_code = rc};
 }
 
 ApQueueStatus ApEngine::status_of(const Card& c, HwQueue& q, uint8_t rc) {
@@ -105,42 +111,40 @@ size_t ApEngine::outstanding(unsigned apid, unsigned apqi) {
 
 ApEngine::TapqResult ApEngine::tapq(const ApView& v, unsigned apid, unsigned apqi) {
   std::lock_guard lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}, 0};
-  HwQueue& q = hw(apid, apqi);
+  Target t = address(v, apid, apqi);
+  if (!t.q) return {status(t, t.rc), 0};
+  HwQueue& q = *t.q;
+  uint8_t rc = t.rc;
   // Asynchronous completions are observed by the next TAPQ.
   if (rc == AP_RESPONSE_RESET_IN_PROGRESS && !q.faults.hold_reset && --q.reset_left == 0) rc = AP_RESPONSE_NORMAL;
   if (q.irq_pending && rc == AP_RESPONSE_NORMAL) {
     q.irq_pending = false;
     q.irq_enabled = true;
   }
-  const Card& c = m_cards.at(apid);
-  return {status_of(c, q, rc), c.cfg.hwinfo.value};
+  return {status(t, rc), t.c->cfg.hwinfo.value};
 }
 
 ApQueueStatus ApEngine::reset(const ApView& v, unsigned apid, unsigned apqi) {
   std::lock_guard lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
-  HwQueue& q = hw(apid, apqi);
-  const Card& c = m_cards.at(apid);
-  if (rc != AP_RESPONSE_NORMAL && rc != AP_RESPONSE_RESET_IN_PROGRESS) return status_of(c, q, rc);
+  Target t = address(v, apid, apqi);
+  if (t.rc != AP_RESPONSE_NORMAL && t.rc != AP_RESPONSE_RESET_IN_PROGRESS) return status(t, t.rc);
+  HwQueue& q = *t.q;
+  uint8_t rc = t.rc;
   q.replies.clear();
   q.stalled.clear();
   q.in_flight = 0;
   ++q.epoch;
   q.irq_enabled = q.irq_pending = false;
   q.reset_left = std::max(0, q.faults.reset_polls);
-  return status_of(c, q, rc);
+  return status(t, rc);
 }
 
 ApQueueStatus ApEngine::aqic(const ApView& v, unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
   std::lock_guard lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
-  HwQueue& q = hw(apid, apqi);
-  const Card& c = m_cards.at(apid);
-  if (rc != AP_RESPONSE_NORMAL) return status_of(c, q, rc);
+  Target t = address(v, apid, apqi);
+  if (t.rc != AP_RESPONSE_NORMAL) return status(t, t.rc);
+  HwQueue& q = *t.q;
+  const Card& c = *t.c;
   if (enable) {
     if (nib == 0 || nib == ~uint64_t{0}) return status_of(c, q, AP_RESPONSE_INVALID_ADDRESS);
     if (q.irq_enabled || q.irq_pending) return status_of(c, q, AP_RESPONSE_OTHERWISE_CHANGED);
@@ -173,13 +177,11 @@ std::array<uint8_t, 128> ApEngine::qci(const ApView& v) const {
 // the one asked for; mode bits 3-5 and cat bits 32-39 of GR2.
 ApEngine::QactResult ApEngine::qact(const ApView& v, unsigned apid, unsigned apqi, unsigned cat) {
   std::lock_guard lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}};
-  const Card& c = m_cards.at(apid);
-  ApQueueStatus s = status_of(c, hw(apid, apqi), rc);
-  if (rc != AP_RESPONSE_NORMAL) return {s};
-  uint64_t mode = (c.cfg.hwinfo.fac() >> 26) & 7;
-  return {s, mode << 58 | uint64_t{std::min(c.cfg.hwinfo.at(), cat)} << 24};
+  Target t = address(v, apid, apqi);
+  ApQueueStatus s = status(t, t.rc);
+  if (t.rc != AP_RESPONSE_NORMAL) return {s};
+  uint64_t mode = (t.c->cfg.hwinfo.fac() >> 26) & 7;
+  return {s, mode << 58 | uint64_t{std::min(t.c->cfg.hwinfo.at(), cat)} << 24};
 }
 
 ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint64_t psmid, std::span<const uint8_t> msg,
@@ -190,11 +192,10 @@ ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint
   if (m_target)
     if (auto t = m_target(msg)) target = *t;
   std::unique_lock lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return ApQueueStatus{.response_code = rc};
-  HwQueue& q = hw(apid, apqi);
-  const Card& c = m_cards.at(apid);
-  if (rc != AP_RESPONSE_NORMAL) return status_of(c, q, rc);
+  Target t = address(v, apid, apqi);
+  if (t.rc != AP_RESPONSE_NORMAL) return status(t, t.rc);
+  HwQueue& q = *t.q;
+  const Card& c = *t.c;
   if (msg.size() > c.cfg.hwinfo.max_msg_size()) return status_of(c, q, AP_RESPONSE_MESSAGE_TOO_BIG);
   if (special && !c.cfg.hwinfo.has(ApHwinfo::APSC)) return status_of(c, q, AP_RESPONSE_REQ_FAC_NOT_INST);
   // Another domain than the queue's own only as one of the control domains.
@@ -213,11 +214,10 @@ ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint
 
 ApEngine::DqapResult ApEngine::dqap(const ApView& v, unsigned apid, unsigned apqi, std::span<uint8_t> buf) {
   std::lock_guard lk(m_mu);
-  uint8_t rc = availability(v, apid, apqi);
-  if (rc == AP_RESPONSE_Q_NOT_AVAIL) return {ApQueueStatus{.response_code = rc}};
-  HwQueue& q = hw(apid, apqi);
-  const Card& c = m_cards.at(apid);
-  if (rc != AP_RESPONSE_NORMAL) return {status_of(c, q, rc)};
+  Target t = address(v, apid, apqi);
+  if (t.rc != AP_RESPONSE_NORMAL) return {status(t, t.rc)};
+  HwQueue& q = *t.q;
+  const Card& c = *t.c;
   if (q.replies.empty()) return {status_of(c, q, AP_RESPONSE_NO_PENDING_REPLY)};
   Reply& r = q.replies.front();
   size_t n = std::min(buf.size(), r.data.size() - r.taken);

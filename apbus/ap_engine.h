@@ -166,8 +166,15 @@ class ApEngine {
   };
 
   HwQueue& hw(unsigned apid, unsigned apqi) { return m_queues[apid << 8 | apqi]; }
-  // The response code an instruction gets before it looks at the queue.
-  uint8_t availability(const ApView& v, unsigned apid, unsigned apqi);
+  // The queue an instruction addresses and the response code it gets
+  // before looking at it; no queue for an APQN outside the view.
+  struct Target {
+    uint8_t rc;
+    HwQueue* q = nullptr;
+    const Card* c = nullptr;
+  };
+  Target address(const ApView& v, unsigned apid, unsigned apqi);
+  ApQueueStatus status(const Target& t, uint8_t rc);
   ApQueueStatus status_of(const Card& c, HwQueue& q, uint8_t rc);
   ApQueueStatus reset(const ApView& v, unsigned apid, unsigned apqi);
   void work();

@@ -92,9 +92,9 @@ int main(int argc, char** argv) {
     sub->add_option("--guest", guest_name, "Execute in this running guest (its CRYCB), not as the host");
     return sub;
   };
-  auto* tapq = ap_sub("tapq", "PQAP TAPQ: status word and hardware info");
-  auto* rapq = ap_sub("rapq", "PQAP RAPQ: reset the queue");
-  auto* zapq = ap_sub("zapq", "PQAP ZAPQ: reset and zeroize the queue");
+  ap_sub("tapq", "PQAP TAPQ: status word and hardware info");
+  ap_sub("rapq", "PQAP RAPQ: reset the queue");
+  ap_sub("zapq", "PQAP ZAPQ: reset and zeroize the queue");
   auto* aqic = ap_sub("aqic", "PQAP AQIC: enable interruptions (--nib) or disable them (--off)");
   aqic->add_option("--nib", nib, "Notification-indicator byte address to enable with");
   aqic->add_flag("--off", off, "Disable interruptions");
@@ -147,7 +147,6 @@ int main(int argc, char** argv) {
     if (qact->parsed()) req += " " + std::to_string(cat);
     if (nqap->parsed()) req += fmt::format(" {} {}{}", psmid, hexmsg, special ? " special" : "");
     if (dqap->parsed()) req += fmt::format(" {} {}", length, wait_ms);
-    (void)tapq, (void)rapq, (void)zapq;
     return mdevsim::control_request(sysdir, req);
   }
   if (matrix->parsed()) {
