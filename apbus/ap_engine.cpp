@@ -45,7 +45,7 @@ void ApEngine::work() {
     auto now = std::chrono::steady_clock::now();
     if (!m_work.empty() && now - m_work.front().queued >= GRACE) {
       if (m_work.size() > 1) m_work_cv.notify_one();  // more for the others
-      work_one(lk);
+      work_one(lk, m_work.begin());
     } else if (m_ticking || now - m_last_nqap > KEEP_LOOKING) {
       m_work_cv.wait(lk);
     } else {
@@ -56,11 +56,11 @@ void ApEngine::work() {
   }
 }
 
-// Works off the oldest request outside the lock; its reply goes to its
-// queue unless a reset came in between.
-void ApEngine::work_one(std::unique_lock<std::mutex>& lk) {
-  Work w = std::move(m_work.front());
-  m_work.pop_front();
+// Works off one request outside the lock; its reply goes to its queue
+// unless a reset came in between.
+void ApEngine::work_one(std::unique_lock<std::mutex>& lk, std::deque<Work>::iterator it) {
+  Work w = std::move(*it);
+  m_work.erase(it);
   const Card& card = m_cards.at(w.key >> 8);
   bool fail = m_queues[w.key].faults.fail;
   lk.unlock();
@@ -117,7 +117,7 @@ ApEngine::TapqResult ApEngine::tapq(const ApView& v, unsigned apid, unsigned apq
   uint8_t rc = t.rc;
   // Asynchronous completions are observed by the next TAPQ.
   if (rc == AP_RESPONSE_RESET_IN_PROGRESS && !q.faults.hold_reset && --q.reset_left == 0) rc = AP_RESPONSE_NORMAL;
-  if (q.irq_pending && rc == AP_RESPONSE_NORMAL) {
+  if (q.irq_pending && rc == AP_RESPONSE_NORMAL && !q.faults.hold_irq) {
     q.irq_pending = false;
     q.irq_enabled = true;
   }
@@ -229,16 +229,20 @@ ApEngine::DqapResult ApEngine::dqap(const ApView& v, unsigned apid, unsigned apq
   return res;
 }
 
-// A waiter that finds requests not yet taken works them off itself rather
-// than sleep through two thread hand-offs: replies still appear only once
-// worked off, so nothing a program can see changes.
+// A waiter that finds its queue's requests not yet taken works them off
+// itself rather than sleep through two thread hand-offs: replies still
+// appear only once worked off, so nothing a program can see changes. Only
+// its own: one that took another queue's would keep that queue's waiter
+// idle until it is done.
 bool ApEngine::wait_reply(unsigned apid, unsigned apqi, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lk(m_mu);
   HwQueue& q = hw(apid, apqi);
+  const unsigned key = apid << 8 | apqi;
   while (q.replies.empty() && q.in_flight > 0) {
-    if (!m_work.empty()) {
-      work_one(lk);
+    auto own = std::find_if(m_work.begin(), m_work.end(), [key](const Work& w) { return w.key == key; });
+    if (own != m_work.end()) {
+      work_one(lk, own);
       continue;
     }
     if (m_reply_cv.wait_until(lk, deadline) == std::cv_status::timeout) break;

@@ -70,6 +70,7 @@ struct QueueFaults {
   bool busy = false;          // ... 0x05
   bool hold_reset = false;    // a reset never completes (0x02)
   int reset_polls = 1;        // TAPQs a reset stays in progress
+  bool hold_irq = false;      // an enabled interrupt never takes effect (I stays 0)
   bool fail = false;          // requests get a machine-failure reply (type 82, 0x10)
   bool stall = false;         // requests are accepted but not worked off until released
   friend bool operator==(const QueueFaults&, const QueueFaults&) = default;
@@ -178,7 +179,7 @@ class ApEngine {
   ApQueueStatus status_of(const Card& c, HwQueue& q, uint8_t rc);
   ApQueueStatus reset(const ApView& v, unsigned apid, unsigned apqi);
   void work();
-  void work_one(std::unique_lock<std::mutex>& lk);
+  void work_one(std::unique_lock<std::mutex>& lk, std::deque<Work>::iterator it);
 
   ApView m_host_view;
   unsigned m_max_adapter_id, m_max_domain_id;

@@ -33,9 +33,9 @@ std::string status_text(const ApQueueStatus& s) {
 }
 
 std::string faults_text(const ap::QueueFaults& f) {
-  return fmt::format("deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} fail={} stall={}",
-                     int{f.deconfigured}, int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls, int{f.fail},
-                     int{f.stall});
+  return fmt::format("deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} hold_irq={} fail={} stall={}",
+                     int{f.deconfigured}, int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls,
+                     int{f.hold_irq}, int{f.fail}, int{f.stall});
 }
 
 // key=0|1 or key=N into the faults; false for an unknown key or value.
@@ -54,6 +54,7 @@ bool set_fault(ap::QueueFaults& f, const std::string& kv) {
   else if (k == "checkstopped") f.checkstopped = v;
   else if (k == "busy") f.busy = v;
   else if (k == "hold_reset") f.hold_reset = v;
+  else if (k == "hold_irq") f.hold_irq = v;
   else if (k == "fail") f.fail = v;
   else if (k == "stall") f.stall = v;
   else return false;

@@ -200,6 +200,13 @@ TEST(ApEngine, InterruptsAreEnabledAsynchronously) {
   e.engine.tapq(e.v, 5, 4);
   EXPECT_FALSE(e.engine.tapq(e.v, 5, 4).status.irq_enabled);
   EXPECT_EQ(e.engine.aqic(e.v, 5, 4, false, 0).response_code, AP_RESPONSE_OTHERWISE_CHANGED);
+  // A held enablement: TAPQ keeps showing I=0 until the hold goes.
+  e.fault(5, 4, [](QueueFaults& f) { f.hold_irq = true; });
+  EXPECT_EQ(e.engine.aqic(e.v, 5, 4, true, 0x1000).response_code, AP_RESPONSE_NORMAL);
+  EXPECT_FALSE(e.engine.tapq(e.v, 5, 4).status.irq_enabled);
+  EXPECT_FALSE(e.engine.tapq(e.v, 5, 4).status.irq_enabled);
+  e.fault(5, 4, [](QueueFaults& f) { f.hold_irq = false; });
+  EXPECT_TRUE(e.engine.tapq(e.v, 5, 4).status.irq_enabled);
 }
 
 TEST(ApEngine, QciBlockShowsTheView) {

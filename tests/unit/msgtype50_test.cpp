@@ -88,6 +88,22 @@ TEST(Msgtype50, MeAndCrtMatchOpenSsl) {
   }
 }
 
+// More keys in turn than a thread keeps Montgomery contexts for (4), each
+// twice: a context found or dropped for the wrong modulus shows as a wrong
+// result.
+TEST(Msgtype50, ManyKeysInTurn) {
+  std::vector<std::unique_ptr<Key>> keys;
+  for (int i = 0; i < 6; ++i) keys.push_back(std::make_unique<Key>(1024));
+  for (int round = 0; round < 2; ++round)
+    for (auto& k : keys) {
+      std::vector<uint8_t> x(k->bytes());
+      RAND_bytes(x.data(), static_cast<int>(x.size()));
+      x[0] &= 0x3f;
+      EXPECT_EQ(result_of(process_type50(accel(), crt_msg(*k, x)), k->bytes()), openssl_raw(*k, x, true));
+      EXPECT_EQ(result_of(process_type50(accel(), me_msg(*k, k->e, x)), k->bytes()), openssl_raw(*k, x, false));
+    }
+}
+
 TEST(Msgtype50, MalformedRequestsGetType82Replies) {
   Key k(1024);
   std::vector<uint8_t> x(k.bytes(), 1);
