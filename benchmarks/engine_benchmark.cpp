@@ -29,6 +29,11 @@
 //                     nqap(psmid); wait_reply; dqap; check psmid and result.
 //                     One request in flight per client.
 //   engine_pipelined  the same with up to qd+1 requests in flight per queue.
+// Then the paired comparison: at each T, engine and direct (direct_bn, me/
+// direct) alternate in short slices on the same threads, so that the ratio
+// does not depend on how fast the (virtual) machine was in one run or the
+// other (--paired_rounds=N, default 20; --paired_slice_ms=MS, default 100;
+// 0 skips it).
 // Every iteration checks its result against the one computed before timing;
 // before anything runs, every target's result is checked once against
 // OpenSSL's (the process exits with a message otherwise).
@@ -40,6 +45,7 @@
 
 #include <algorithm>
 #include <array>
+#include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -229,40 +235,136 @@ ap::ApEngine& engine_for(unsigned t) {
 // (0: as many as the queue takes, qd+1). With one in flight each reply must
 // carry the PSMID just sent; with more, any of those outstanding (the
 // workers may finish a queue's requests out of order, as adapters may).
+class EngineClient {
+ public:
+  EngineClient(ap::ApEngine& eng, unsigned apid, const Bytes* msg, unsigned depth)
+      : m_eng(eng), m_v(eng.host_view()), m_apid(apid), m_msg(msg), m_psmid(uint64_t{apid} << 48) {
+    m_depth = depth ? depth : static_cast<unsigned>(eng.tapq(m_v, apid, 0).hwinfo & 0xf) + 1;
+    while (!m_error && m_pending.size() < m_depth - 1)
+      if (!send()) m_error = "NQAP failed";
+  }
+  // Leaves the queue empty for the next run, whatever happened.
+  ~EngineClient() {
+    while (m_eng.outstanding(m_apid, 0) > 0 && m_eng.wait_reply(m_apid, 0, 10s)) m_eng.dqap(m_v, m_apid, 0, m_buf);
+  }
+  // One request sent and one reply received and checked; false on error.
+  bool one() {
+    if (!m_error && !send()) m_error = "NQAP failed";
+    if (!m_error && !receive()) m_error = "no reply, or a wrong one";
+    return !m_error;
+  }
+  const char* error() const { return m_error; }
+
+ private:
+  bool send() {
+    m_pending.push_back(++m_psmid);
+    return m_eng.nqap(m_v, m_apid, 0, m_psmid, *m_msg).response_code == ap::AP_RESPONSE_NORMAL;
+  }
+  bool receive() {
+    if (!m_eng.wait_reply(m_apid, 0, 10s)) return false;
+    auto r = m_eng.dqap(m_v, m_apid, 0, m_buf);
+    auto it = std::find(m_pending.begin(), m_pending.end(), r.psmid);
+    if (r.status.response_code != ap::AP_RESPONSE_NORMAL || r.residual != 0 || it == m_pending.end()) return false;
+    m_pending.erase(it);
+    return reply_ok({m_buf.data(), r.length});
+  }
+
+  ap::ApEngine& m_eng;
+  const ap::ApView& m_v;
+  unsigned m_apid, m_depth;
+  const Bytes* m_msg;
+  uint64_t m_psmid;
+  std::vector<uint64_t> m_pending;  // PSMIDs in flight
+  std::array<uint8_t, 4096> m_buf;
+  const char* m_error = nullptr;
+};
+
 void bm_engine(benchmark::State& s, const Bytes* msg, unsigned depth) {
-  ap::ApEngine& eng = engine_for(static_cast<unsigned>(s.threads()));
-  const ap::ApView& v = eng.host_view();
-  const unsigned apid = static_cast<unsigned>(s.thread_index());
-  if (depth == 0) depth = static_cast<unsigned>(eng.tapq(v, apid, 0).hwinfo & 0xf) + 1;
-  uint64_t psmid = uint64_t{apid} << 48;
-  std::vector<uint64_t> pending;  // PSMIDs in flight
-  std::array<uint8_t, 4096> buf;
-  auto send = [&] {
-    pending.push_back(++psmid);
-    return eng.nqap(v, apid, 0, psmid, *msg).response_code == ap::AP_RESPONSE_NORMAL;
-  };
-  auto receive = [&] {
-    if (!eng.wait_reply(apid, 0, 10s)) return false;
-    auto r = eng.dqap(v, apid, 0, buf);
-    auto it = std::find(pending.begin(), pending.end(), r.psmid);
-    if (r.status.response_code != ap::AP_RESPONSE_NORMAL || r.residual != 0 || it == pending.end()) return false;
-    pending.erase(it);
-    return reply_ok({buf.data(), r.length});
-  };
-  const char* error = nullptr;
-  while (!error && pending.size() < depth - 1)
-    if (!send()) error = "NQAP failed";
+  EngineClient c(engine_for(static_cast<unsigned>(s.threads())), static_cast<unsigned>(s.thread_index()), msg, depth);
   for (auto _ : s) {
-    if (!error && !send()) error = "NQAP failed";
-    if (!error && !receive()) error = "no reply, or a wrong one";
-    if (error) {
-      s.SkipWithError(error);
+    if (!c.one()) {
+      s.SkipWithError(c.error());
       break;
     }
   }
-  // Untimed: leave the queue empty for the next run, whatever happened.
-  while (eng.outstanding(apid, 0) > 0 && eng.wait_reply(apid, 0, 10s)) eng.dqap(v, apid, 0, buf);
   s.SetItemsProcessed(s.iterations());
+}
+
+std::vector<int> thread_counts() {
+  int hc = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<int> t;
+  for (int i = 1; i < hc; i *= 2) t.push_back(i);
+  t.push_back(hc);
+  return t;
+}
+
+// ------------------------------------------------ the paired comparison
+
+// The engine against OpenSSL directly in short alternating slices on the
+// same T threads: a slower or faster stretch of the (virtual) machine then
+// falls on both, which separate benchmark runs cannot promise. Each round
+// runs direct then engine, or engine then direct (alternately), for `slice`
+// each; the ratio is the engine's ops per second over direct's, summed over
+// all rounds, with the spread of the per-round ratios beside it.
+struct Paired {
+  double ratio, lo, hi;
+};
+
+template <class Op>
+Paired run_paired(const Bytes* msg, unsigned t, int rounds, std::chrono::milliseconds slice) {
+  using Clock = std::chrono::steady_clock;
+  std::barrier sync(static_cast<std::ptrdiff_t>(t));
+  std::vector<std::array<long, 2>> ops(static_cast<size_t>(rounds), {0, 0});  // [round][direct, engine]
+  std::vector<std::array<double, 2>> secs(static_cast<size_t>(rounds), {0, 0});
+  std::mutex mu;
+  auto client = [&](unsigned i) {
+    Op op;
+    EngineClient eng(engine_for(t), i, msg, 1);
+    std::array<uint8_t, L> out{};
+    for (int r = 0; r < rounds; ++r)
+      for (int k = 0; k < 2; ++k) {
+        const int mode = (r + k) % 2;  // 0 direct, 1 engine
+        sync.arrive_and_wait();
+        const auto start = Clock::now();
+        long n = 0;
+        while (Clock::now() - start < slice) {
+          bool ok = mode ? eng.one()
+                         : op.run(g_key.x, out.data()) && std::equal(out.begin(), out.end(), g_key.expected.begin());
+          if (!ok) die("paired: wrong result");
+          ++n;
+        }
+        const double sec = std::chrono::duration<double>(Clock::now() - start).count();
+        std::lock_guard lk(mu);
+        ops[static_cast<size_t>(r)][static_cast<size_t>(mode)] += n;
+        secs[static_cast<size_t>(r)][static_cast<size_t>(mode)] = std::max(secs[static_cast<size_t>(r)][static_cast<size_t>(mode)], sec);
+      }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < t; ++i) threads.emplace_back(client, i);
+  for (auto& th : threads) th.join();
+  double d_ops = 0, d_s = 0, e_ops = 0, e_s = 0;
+  std::vector<double> per_round;
+  for (int r = 0; r < rounds; ++r) {
+    const auto& o = ops[static_cast<size_t>(r)];
+    const auto& sec = secs[static_cast<size_t>(r)];
+    d_ops += static_cast<double>(o[0]), d_s += sec[0], e_ops += static_cast<double>(o[1]), e_s += sec[1];
+    per_round.push_back((static_cast<double>(o[1]) / sec[1]) / (static_cast<double>(o[0]) / sec[0]));
+  }
+  std::sort(per_round.begin(), per_round.end());
+  return {(e_ops / e_s) / (d_ops / d_s), per_round.front(), per_round.back()};
+}
+
+void print_paired(int rounds, std::chrono::milliseconds slice) {
+  std::printf("\n== Paired: engine/direct in alternating %lld ms slices, %d rounds (direct: crt BN_mod_exp_mont_consttime_x2, "
+              "me BN_mod_exp_mont)\n%3s %12s %20s %12s %20s\n",
+              static_cast<long long>(slice.count()), rounds, "T", "crt eng/dir", "(rounds min..max)", "me eng/dir",
+              "(rounds min..max)");
+  for (int t : thread_counts()) {
+    Paired crt = run_paired<BnCrt>(&g_key.crt_msg, static_cast<unsigned>(t), rounds, slice);
+    Paired me = run_paired<BnMe>(&g_key.me_msg, static_cast<unsigned>(t), rounds, slice);
+    std::printf("%3d %12.3f %9.3f..%-9.3f %12.3f %9.3f..%-9.3f\n", t, crt.ratio, crt.lo, crt.hi, me.ratio, me.lo, me.hi);
+    std::fflush(stdout);
+  }
 }
 
 // -------------------------------------------------------- the checks
@@ -298,13 +400,6 @@ void check_results() {
   }
 }
 
-std::vector<int> thread_counts() {
-  int hc = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<int> t;
-  for (int i = 1; i < hc; i *= 2) t.push_back(i);
-  t.push_back(hc);
-  return t;
-}
 
 void print_summary() {
   auto ops = [](const std::string& name, int t) { return bench::ops_of(name, t); };
@@ -337,6 +432,19 @@ void print_summary() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Our own options, taken out before Google Benchmark sees the rest.
+  int rounds = 20, slice_ms = 100;
+  for (int i = 1; i < argc;) {
+    std::string a = argv[i];
+    int* v = a.rfind("--paired_rounds=", 0) == 0 ? &rounds : a.rfind("--paired_slice_ms=", 0) == 0 ? &slice_ms : nullptr;
+    if (!v) {
+      ++i;
+      continue;
+    }
+    *v = std::atoi(a.c_str() + a.find('=') + 1);
+    std::copy(argv + i + 1, argv + argc, argv + i);
+    --argc;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   g_key.init();
@@ -360,5 +468,6 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   if (!bench::results().empty()) print_summary();
+  if (rounds > 0 && slice_ms > 0) print_paired(rounds, std::chrono::milliseconds(slice_ms));
   return 0;
 }
