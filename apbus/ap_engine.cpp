@@ -82,6 +82,7 @@ ApEngine::Target ApEngine::address(const ApView& v, unsigned apid, unsigned apqi
   if (c == m_cards.end() || apid > m_max_adapter_id || apqi > m_max_domain_id || !v.apm.test(apid) || !v.aqm.test(apqi))
     return {AP_RESPONSE_Q_NOT_AVAIL};
   HwQueue& q = hw(apid, apqi);
+  if (q.faults.lost) return {AP_RESPONSE_Q_NOT_AVAIL};
   Target t{AP_RESPONSE_NORMAL, &q, &c->second};
   if (c->second.chkstop || q.faults.checkstopped) t.rc = AP_RESPONSE_CHECKSTOPPED;
   else if (!c->second.config || q.faults.deconfigured) t.rc = AP_RESPONSE_DECONFIGURED;

@@ -65,6 +65,7 @@ struct ApView {
 
 // Injectable faults of one queue, as a test wants them.
 struct QueueFaults {
+  bool lost = false;          // gone from the configuration: 0x01, until the bus's next scan removes it
   bool deconfigured = false;  // TAPQ and the rest answer 0x03
   bool checkstopped = false;  // ... 0x04
   bool busy = false;          // ... 0x05

@@ -162,12 +162,17 @@ CardConfig get_card(const json& c, const std::string& where, const HostConfig& h
 }
 
 HostConfig parse(const json& doc) {
-  only_keys(doc, "", {"ap"});
+  only_keys(doc, "", {"ap", "vfio_ap"});
   if (!doc.contains("ap")) fail("ap", "is missing");
   const json& a = doc["ap"];
   only_keys(a, "ap", {"max_adapter_id", "max_domain_id", "usage_domains", "control_domains", "apmask", "aqmask",
                       "domain", "features", "interrupts", "cards"});
   HostConfig host;
+  if (doc.contains("vfio_ap")) {
+    const json& v = doc["vfio_ap"];
+    only_keys(v, "vfio_ap", {"migration"});
+    if (v.contains("migration")) host.vfio_ap_migration = get_bool(v["migration"], "vfio_ap.migration");
+  }
   if (a.contains("features")) host.qci = get_features(a["features"], "ap.features");
   if (a.contains("max_adapter_id")) host.max_adapter_id = get_uint(a["max_adapter_id"], "ap.max_adapter_id", 255);
   if (a.contains("max_domain_id")) host.max_domain_id = get_uint(a["max_domain_id"], "ap.max_domain_id", 255);

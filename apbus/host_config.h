@@ -36,6 +36,9 @@ struct HostConfig {
   QciFlags qci;
   bool interrupts = true;           // AP adapter interrupts available
   std::vector<CardConfig> cards;    // sorted by id
+  // The kernel's vfio_ap has the live-migration series (matrix features
+  // "migratable"); false for a kernel without it.
+  bool vfio_ap_migration = true;
 
   // QCI APM: the configured adapters.
   base::Bitmap256 adapters() const;

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
+#include <string_view>
 
 namespace base {
 
@@ -22,6 +24,13 @@ class KernelLog {
   static constexpr size_t CAPACITY = 16384;  // oldest lines are dropped
 
   void log(LogLevel level, std::string text);
+  // pr_*_ratelimited(): each call site (`site`, in function `func`) may log
+  // RATELIMIT_BURST lines per RATELIMIT_INTERVAL; the first line it logs
+  // after a window in which some were dropped comes after the kernel's
+  // "<func>: N callbacks suppressed".
+  static constexpr auto RATELIMIT_INTERVAL = std::chrono::seconds(5);
+  static constexpr int RATELIMIT_BURST = 10;
+  void log_ratelimited(std::string_view func, std::string_view site, LogLevel level, std::string text);
   const std::deque<Line>& lines() const { return m_lines; }
   // dmesg's default format: "[    5.123456] text\n" per line.
   std::string dmesg() const;
@@ -30,6 +39,11 @@ class KernelLog {
   std::chrono::steady_clock::time_point m_boot = std::chrono::steady_clock::now();
   uint64_t m_seq = 0;
   std::deque<Line> m_lines;
+  struct Ratelimit {
+    std::chrono::steady_clock::time_point begin;
+    int printed = 0, missed = 0;
+  };
+  std::map<std::string, Ratelimit, std::less<>> m_ratelimits;  // by func and site
 };
 
 }  // namespace base

@@ -33,8 +33,8 @@ std::string status_text(const ApQueueStatus& s) {
 }
 
 std::string faults_text(const ap::QueueFaults& f) {
-  return fmt::format("deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} hold_irq={} fail={} stall={}",
-                     int{f.deconfigured}, int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls,
+  return fmt::format("lost={} deconfigured={} checkstopped={} busy={} hold_reset={} reset_polls={} hold_irq={} fail={} stall={}",
+                     int{f.lost}, int{f.deconfigured}, int{f.checkstopped}, int{f.busy}, int{f.hold_reset}, f.reset_polls,
                      int{f.hold_irq}, int{f.fail}, int{f.stall});
 }
 
@@ -50,6 +50,7 @@ bool set_fault(ap::QueueFaults& f, const std::string& kv) {
   std::string k = kv.substr(0, eq);
   if (k == "reset_polls" && v <= 1000) f.reset_polls = static_cast<int>(v);
   else if (v > 1) return false;
+  else if (k == "lost") f.lost = v;
   else if (k == "deconfigured") f.deconfigured = v;
   else if (k == "checkstopped") f.checkstopped = v;
   else if (k == "busy") f.busy = v;
@@ -228,7 +229,9 @@ class Request {
       for (size_t i = 1; i < m_args.size(); ++i)
         if (!set_fault(f, m_args[i])) return fail(out, "ap fault: unknown queue fault " + m_args[i]);
       bus.engine().set_faults(apid, apqi, f);
-      bus.scan();
+      // A lost queue keeps its device until the next scan (a write to
+      // bus/ap/scans, say): the window in which its TAPQ answers 01.
+      if (!f.lost) bus.scan();
       out = dev + " " + faults_text(f);
       return true;
     });

@@ -22,7 +22,7 @@ using Mutate = std::function<bool(const std::function<bool()>&)>;
 //   nqap [@NAME] APQN PSMID HEX [special]
 //   dqap [@NAME] APQN LENGTH [WAIT_MS]
 //   fault cardXX [config=0|1] [chkstop=0|1]
-//   fault XX.YYYY [clear] [deconfigured=..] [checkstopped=..] [busy=..]
+//   fault XX.YYYY [clear] [lost=..] [deconfigured=..] [checkstopped=..] [busy=..]
 //         [hold_reset=..] [reset_polls=N] [hold_irq=..] [fail=..] [stall=..]
 // False and a message in `out` for a bad request.
 bool ap_command(System& sys, const Mutate& mutate, const std::vector<std::string>& words, std::string& out);

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/ap_command.h"
+#include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
@@ -163,6 +164,12 @@ std::string ControlServer::handle(const std::string& request) {
     std::string out;
     bool ok = ap_command(m_sys, [&](const std::function<bool()>& f) { return m_fuse.mutate(f); }, {words.begin() + 1, words.end()},
                          out);
+    return (ok ? "OK\n" : "ERR ") + out + "\n";
+  }
+  if (!words.empty() && words[0] == "vfio") {
+    std::string out;
+    bool ok = vfio_command(m_sys, [&](const std::function<bool()>& f) { return m_fuse.mutate(f); },
+                           {words.begin() + 1, words.end()}, out);
     return (ok ? "OK\n" : "ERR ") + out + "\n";
   }
   if (request == "matrix") {

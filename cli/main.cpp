@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   rng->add_option("--bytes", bytes, "How many (default 32)");
   auto* selftest = ap_sub("selftest", "A mixed workload on every usable queue, every result checked against OpenSSL", false);
   selftest->add_option("--requests", requests, "How many requests (default 60)");
-  auto* fault = apg->add_subcommand("fault", "Inject faults into a card (config=0|1 chkstop=0|1) or a queue (deconfigured= "
+  auto* fault = apg->add_subcommand("fault", "Inject faults into a card (config=0|1 chkstop=0|1) or a queue (lost= deconfigured= "
                                              "checkstopped= busy= hold_reset= hold_irq= fail= stall= 0|1, reset_polls=N, clear)");
   fault->add_option("DEVICE", apqn, "cardXX or XX.YYYY")->required();
   fault->add_option("SETTINGS", settings, "key=value ...");

@@ -14,7 +14,11 @@ namespace {
 using Show = Result<std::string>;
 
 // /sys/devices/vfio_ap/matrix/features (vfio_ap_drv.c).
-Show features_show(MatrixDev&) { return std::string("guest_matrix hotplug ap_config\n"); }
+// With the migration series (v3 patch 14) "migratable" follows.
+Show features_show(MatrixDev& md) {
+  return std::string(md.bus().host().vfio_ap_migration ? "guest_matrix hotplug ap_config migratable\n"
+                                                        : "guest_matrix hotplug ap_config\n");
+}
 Show matrix_uevent_show(MatrixDev&) { return std::string("DRIVER=vfio_ap\n"); }
 const sysfs::AttrOps matrix_attrs[] = {
     SYSFS_ATTR_RO(MatrixDev, features),
@@ -308,6 +312,7 @@ void MatrixDev::close_device(MatrixMdev& m) {
   m.kvm->crycb = {};
   m.kvm->mdev = nullptr;
   m.kvm = nullptr;
+  m.mig.reset();  // its data files stay open, answering ENODEV
   reset_adapters(m.matrix.apm, m.matrix.aqm);
 }
 
@@ -347,6 +352,7 @@ bool MatrixDev::start_guest(const std::string& name, const std::vector<std::stri
     kvm->mdev = m;
     m->kvm = kvm.get();
     m->remove_requests = 0;
+    if (m_bus.host().vfio_ap_migration) m->mig = std::make_unique<MigrationData>();
     kvm->crycb = m->shadow_apcb;
   }
   m_guests.emplace(name, std::move(kvm));

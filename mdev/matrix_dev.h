@@ -8,12 +8,14 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "apbus/ap_bus.h"
 #include "base/bitmap256.h"
 #include "mdev/mdev_core.h"
+#include "mdev/vfio_ap_migration.h"
 
 namespace vfio_ap {
 
@@ -48,6 +50,7 @@ struct MatrixMdev {
   Kvm* kvm = nullptr;
   unsigned remove_requests = 0;  // vfio_ap_mdev_request() calls so far
   std::chrono::steady_clock::time_point last_request;
+  std::unique_ptr<MigrationData> mig;  // while the VFIO device is open
   const std::string& uuid() const { return mdev->uuid; }
 };
 
@@ -100,6 +103,29 @@ class MatrixDev final : public mdev::MdevDriverOps {
   static ap::ApView guest_view(const Kvm& kvm);
   ap::ApQueueStatus guest_aqic(const Kvm& kvm, unsigned apid, unsigned apqi, bool enable, uint64_t nib);
 
+  // ---------------------------- live migration (vfio_ap_migration.cpp)
+  // The VFIO_DEVICE_FEATURE calls and the data files' read(2)/write(2) as
+  // the migration series implements them. Files are numbered like fds.
+  // VFIO_DEVICE_FEATURE_MIGRATION: the flags; ENOTTY on a kernel without it.
+  Result<uint64_t> mig_flags() const;
+  // MIG_DEVICE_STATE GET: RUNNING before the open.
+  Result<migration::MigState> mig_get_state(const MatrixMdev& m) const;
+  // MIG_DEVICE_STATE SET, arc by arc: the new data file's number for
+  // STOP_COPY and RESUMING, else -1. Before the open: RUNNING does nothing,
+  // anything else ENODEV; a state the device lacks or no way there EINVAL.
+  Result<int> mig_set_state(MatrixMdev& m, migration::MigState target);
+  // MIG_DATA_SIZE: 40 + 16 * the guest's queues.
+  Result<size_t> mig_data_size(const MatrixMdev& m) const;
+  // read(2) (pread(2) with `positioned`) of a data file: the bytes, empty at
+  // the end. EBADF for the RESUMING file or an unknown one.
+  Result<std::vector<uint8_t>> mig_read(int fd, size_t len, bool positioned);
+  // write(2) / pwrite(2) of the RESUMING file; the last byte runs the
+  // destination checks and applies the configuration.
+  Result<size_t> mig_write(int fd, std::span<const uint8_t> data, bool positioned);
+  void mig_close(int fd);
+  // VFIO_DEVICE_RESET: the data files go, the state is RUNNING again.
+  void mig_reset(MatrixMdev& m);
+
   const std::list<MatrixMdev>& mdevs() const { return m_mdevs; }  // newest first
   MatrixMdev* find(std::string_view uuid);
   ap::ApBus& bus() const { return m_bus; }
@@ -127,6 +153,10 @@ class MatrixDev final : public mdev::MdevDriverOps {
   void reset_adapters(const Bitmap256& apm, const Bitmap256& aqm);
   MatrixMdev* assigned_to(unsigned apid, unsigned apqi);
   void log(const MatrixMdev& m, base::LogLevel level, const std::string& text);
+  // One migration step (vfio_ap_transition_to_state()).
+  Result<int> mig_step(MatrixMdev& m, migration::MigState next);
+  Result<void> mig_save(MatrixMdev& m);
+  Result<void> mig_resume(MatrixMdev& m);
 
   ap::ApBus& m_bus;
   mdev::MdevCore& m_core;
@@ -134,6 +164,12 @@ class MatrixDev final : public mdev::MdevDriverOps {
   unsigned m_apm_max, m_aqm_max, m_adm_max;
   std::list<MatrixMdev> m_mdevs;
   std::map<std::string, std::unique_ptr<Kvm>> m_guests;
+  int m_next_fd = 3;
+  struct MigFile {
+    std::string uuid;  // its mdev
+    bool writable;     // O_WRONLY (RESUMING), else O_RDONLY (STOP_COPY)
+  };
+  std::map<int, MigFile> m_mig_files;
 };
 
 }  // namespace vfio_ap

@@ -42,7 +42,7 @@ expect "fault: checkstop card06" 0 "card06 config=1 chkstop=1" -- ap fault card0
 expect "sysfs chkstop" 0 "1" -- cat "$mp/bus/ap/devices/card06/chkstop"
 expect "checkstopped queue refuses" 1 "mdevsim: 06.0004 is checkstopped: its driver sends it no requests" -- ap rsa 06.0004 --key "$tmp/key.pem" --input 01
 expect "fault: recover card06" 0 "card06 config=1 chkstop=0" -- ap fault card06 chkstop=0
-expect "fault: hold a reset" 0 "06.0047 deconfigured=0 checkstopped=0 busy=0 hold_reset=1 reset_polls=1 hold_irq=0 fail=0 stall=0" -- ap fault 06.0047 hold_reset=1
+expect "fault: hold a reset" 0 "06.0047 lost=0 deconfigured=0 checkstopped=0 busy=0 hold_reset=1 reset_polls=1 hold_irq=0 fail=0 stall=0" -- ap fault 06.0047 hold_reset=1
 echo 1 > "$mp/bus/ap/devices/06.0047/reset"
 expect "sysfs reset in progress" 0 "Reset in progress." -- cat "$mp/bus/ap/devices/06.0047/reset"
 ap fault 06.0047 clear >/dev/null

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/ap_command.h"
+#include "cli/vfio_command.h"
 #include "cli/control.h"
 #include "tests/golden/transcript.h"
 #include "tests/support/mounted.h"
@@ -158,6 +159,11 @@ void run(Client& c, const golden::Transcript& t) {
       std::vector<std::string> words;
       for (std::string w; in >> w;) words.push_back(w);
       mdevsim::ap_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
+    } else if (st.op == "vfio") {
+      std::istringstream in(st.data);
+      std::vector<std::string> words;
+      for (std::string w; in >> w;) words.push_back(w);
+      mdevsim::vfio_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
     } else if (st.op == "guest") {
       std::istringstream in(st.data);
       std::string verb, name;

@@ -1,0 +1,28 @@
+// vfio_ap's side of live guest migration (the migration series' file
+// vfio_ap_migration.c, spec §8): the per-device migration state that exists
+// from the VFIO open to the close, and the two data files.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "migration/ap_config_stream.h"
+#include "migration/vfio_mig_state.h"
+
+namespace vfio_ap {
+
+// vdev migration_flags: STOP_COPY only.
+inline constexpr uint64_t VFIO_AP_MIGRATION_FLAGS = migration::VFIO_MIGRATION_STOP_COPY;
+
+// struct vfio_ap_migration_data.
+struct MigrationData {
+  migration::MigState state = migration::MigState::RUNNING;
+  int save_fd = -1;    // the STOP_COPY file, read-only
+  int resume_fd = -1;  // the RESUMING file, write-only
+  std::optional<std::vector<uint8_t>> saved;  // made at the first read
+  size_t read_pos = 0;
+  migration::ResumeBuffer resume;
+};
+
+}  // namespace vfio_ap
