@@ -189,7 +189,8 @@ void run(Client& c, const golden::Transcript& t) {
       std::lock_guard g(c.sys().lock());
       if (st.op == "dmesg") {
         auto& lines = c.sys().klog().lines();
-        got.text = lines.empty() ? "" : lines.back().text;
+        size_t n = std::min<size_t>(st.path.empty() ? 1 : std::stoul(st.path), lines.size());
+        for (size_t k = lines.size() - n; k < lines.size(); ++k) got.text += (got.text.empty() ? "" : "\n") + lines[k].text;
       } else {
         auto& ev = c.sys().uevents().events();
         got.text = ev.empty() ? "" : ev.back().text();

@@ -104,7 +104,12 @@ Transcript parse_transcript(const std::string& file) {
       // ap VERB ARGS... (as `mdevsim ap` sends them); vfio ARGS...
       for (std::string w = word(line, i); !w.empty() && w != "->"; w = word(line, i)) st.data += (st.data.empty() ? "" : " ") + w;
       i -= 2;
-    } else if (st.op != "dmesg" && st.op != "uevent") {
+    } else if (st.op == "dmesg") {
+      // dmesg [N]: the last N lines (default 1), newline-separated.
+      size_t at = i;
+      if (std::string n = word(line, i); n != "->") st.path = n;
+      else i = at;
+    } else if (st.op != "uevent") {
       st.path = word(line, i);
     }
     if (st.op == "write") {

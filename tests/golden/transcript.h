@@ -10,11 +10,12 @@
 //   readlink bus/ap/devices/05.0004/driver -> "../../../../bus/ap/drivers/vfio_ap"
 //   ls    bus/ap/drivers/vfio_ap  -> "05.0004 05.0047 bind module uevent unbind"
 //   missing bus/ap/devices/07.0004
-//   dmesg -> "text of the last kernel log line"
+//   dmesg -> "text of the last kernel log line"     dmesg 3 -> "the last three\n...\n..."
 //   uevent -> "ACTION=change\nDEVPATH=/devices/ap\n..."   (the last uevent)
 //   guest start g1 <uuid> [ap=off] -> ok     (or -> "QEMU's error message")
 //   guest show g1 -> "guest g1\n..."         guest stop g1 -> ok
 //   ap tapq 05.0004 -> "cc=0 rc=0x00 ..."    (a `mdevsim ap` request and its answer)
+//   vfio UUID get_state -> "state=RUNNING"   (a `mdevsim vfio` request and its answer)
 //
 // Strings use C escapes (\n \t \\ \" \xNN).
 #pragma once
@@ -26,7 +27,7 @@ namespace golden {
 
 struct Step {
   int line;
-  std::string op;      // write read readlink ls missing dmesg uevent guest ap
+  std::string op;      // write read readlink ls missing dmesg uevent guest ap vfio
   std::string path;
   std::string data;    // for write; the arguments of guest and ap
   std::string expect;  // "ok", an errno name, or the expected text
