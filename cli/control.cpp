@@ -18,6 +18,7 @@
 #include "cli/ap_command.h"
 #include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
+#include "cli/migration_link.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
 
@@ -53,6 +54,7 @@ std::string run_file(const std::string& real_mountpoint, const char* suffix) {
 }
 
 ControlServer::~ControlServer() {
+  m_listener.reset();
   if (m_fd >= 0) {
     shutdown(m_fd, SHUT_RDWR);
     close(m_fd);
@@ -133,6 +135,10 @@ std::string guest_text(const vfio_ap::Kvm& kvm) {
   return out + fmt::format("\nconfiguration changes {}\nremove requests {}\n", kvm.cfg_chg_count, kvm.req_count);
 }
 
+Mutate ControlServer::mutate() {
+  return [this](const std::function<bool()>& f) { return m_fuse.mutate(f); };
+}
+
 std::string ControlServer::handle(const std::string& request) {
   auto words = split(request);
   if (words.size() >= 2 && words[0] == "guest") {
@@ -148,7 +154,19 @@ std::string ControlServer::handle(const std::string& request) {
       bool ok = m_fuse.mutate([&] { return md.stop_guest(words[2], error); });
       return ok ? "OK\n" : "ERR " + error + "\n";
     }
+    if (verb == "migrate" && words.size() == 4) {
+      std::string out;
+      bool ok = migrate_guest(m_sys, mutate(), words[2], words[3], out);
+      return (ok ? "OK\n" : "ERR ") + out + "\n";
+    }
     std::shared_lock g(m_sys.lock());
+    if (verb == "log" && words.size() == 3) {
+      auto it = m_sys.qemu_logs().find(words[2]);
+      if (it == m_sys.qemu_logs().end()) return "ERR no log of guest " + words[2] + "\n";
+      std::string out = "OK\n";
+      for (auto& l : it->second) out += l + "\n";
+      return out;
+    }
     if (verb == "list") {
       std::string out = "OK\n";
       for (auto& [name, kvm] : md.guests()) out += fmt::format("{} {}\n", name, kvm->mdev ? kvm->mdev->uuid() : "-");
@@ -162,13 +180,19 @@ std::string ControlServer::handle(const std::string& request) {
   }
   if (!words.empty() && words[0] == "ap") {
     std::string out;
-    bool ok = ap_command(m_sys, [&](const std::function<bool()>& f) { return m_fuse.mutate(f); }, {words.begin() + 1, words.end()},
+    bool ok = ap_command(m_sys, mutate(), {words.begin() + 1, words.end()},
                          out);
     return (ok ? "OK\n" : "ERR ") + out + "\n";
   }
+  if (words.size() == 3 && words[0] == "migration" && words[1] == "listen") {
+    if (!m_listener) m_listener = std::make_unique<MigrationListener>(m_sys, mutate());
+    std::string bound, error;
+    if (!m_listener->listen(words[2], bound, error)) return "ERR " + error + "\n";
+    return "OK\nlistening on " + bound + "\n";
+  }
   if (!words.empty() && words[0] == "vfio") {
     std::string out;
-    bool ok = vfio_command(m_sys, [&](const std::function<bool()>& f) { return m_fuse.mutate(f); },
+    bool ok = vfio_command(m_sys, mutate(),
                            {words.begin() + 1, words.end()}, out);
     return (ok ? "OK\n" : "ERR ") + out + "\n";
   }
@@ -222,7 +246,8 @@ int control_query(const std::string& mountpoint, const std::string& request, std
     return 0;
   }
   std::string msg = reply.rfind("ERR ", 0) == 0 ? reply.substr(4) : "the simulator closed the connection\n";
-  if (print_errors) fmt::print(stderr, "mdevsim: {}", msg);
+  // virsh-style messages ("error: ...") stand as they are.
+  if (print_errors) fmt::print(stderr, "{}{}", msg.rfind("error: ", 0) == 0 ? "" : "mdevsim: ", msg);
   return 1;
 }
 

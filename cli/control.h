@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -15,6 +16,7 @@ class FuseServer;
 #include <utility>
 #include <vector>
 
+#include "cli/migration_link.h"
 #include "mdev/matrix_dev.h"
 
 namespace mdevsim {
@@ -40,9 +42,12 @@ class ControlServer {
  private:
   void serve();
   std::string handle(const std::string& request);
+  // Changes go through the FUSE server, which invalidates what they touch.
+  Mutate mutate();
 
   System& m_sys;
   sysfs::FuseServer& m_fuse;
+  std::unique_ptr<MigrationListener> m_listener;
   std::string m_path;
   int m_fd = -1;
   std::thread m_thread;

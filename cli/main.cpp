@@ -66,8 +66,30 @@ int main(int argc, char** argv) {
   auto* gshow = guest->add_subcommand("show", "Show the CRYCB masks of guest NAME and the APQNs it can use");
   gshow->add_option("NAME", name)->required();
   auto* glist = guest->add_subcommand("list", "List the running guests and their mdevs");
-  for (auto* sub : {gstart, gstop, gshow, glist})
+  std::string to;
+  auto* gmigrate = guest->add_subcommand(
+      "migrate", "Live-migrate guest NAME and its vfio-ap device to the simulator listening at HOST:PORT (as virsh migrate "
+                 "--live); that host needs an mdev with the same UUID");
+  gmigrate->add_option("NAME", name)->required();
+  gmigrate->add_option("--to", to, "HOST:PORT of the destination (mdevsim migration listen)")->required();
+  auto* glog = guest->add_subcommand("log", "Print guest NAME's QEMU log (kept after the guest has gone)");
+  glog->add_option("NAME", name)->required();
+  for (auto* sub : {gstart, gstop, gshow, glist, gmigrate, glog})
     sub->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+
+  auto* migration = app.add_subcommand("migration", "Live migration between simulators");
+  migration->require_subcommand(1);
+  std::string listen_addr;
+  auto* mlisten = migration->add_subcommand("listen", "Accept guests migrated to this simulator on HOST:PORT (port 0: any)");
+  mlisten->add_option("ADDRESS", listen_addr, "HOST:PORT, such as 0.0.0.0:49152")->required();
+  mlisten->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+
+  std::vector<std::string> vfio_args;
+  auto* vfio = app.add_subcommand("vfio", "What QEMU does with a vfio_ap device for migration, step by step: UUID "
+                                          "migration|get_state|set_state STATE|data_size|reset, read FD LENGTH [pread], "
+                                          "write FD HEX [pwrite], close FD");
+  vfio->add_option("ARGS", vfio_args, "The request")->required();
+  vfio->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
 
   auto* matrix = app.add_subcommand("matrix", "Draw the host's adapter x domain matrix: host, vfio_ap, mdevs, guests");
   std::string svg, color = "auto";
@@ -175,6 +197,14 @@ int main(int argc, char** argv) {
   if (gstop->parsed()) return mdevsim::control_request(sysdir, "guest stop " + name);
   if (gshow->parsed()) return mdevsim::control_request(sysdir, "guest show " + name);
   if (glist->parsed()) return mdevsim::control_request(sysdir, "guest list");
+  if (gmigrate->parsed()) return mdevsim::control_request(sysdir, "guest migrate " + name + " " + to);
+  if (glog->parsed()) return mdevsim::control_request(sysdir, "guest log " + name);
+  if (mlisten->parsed()) return mdevsim::control_request(sysdir, "migration listen " + listen_addr);
+  if (vfio->parsed()) {
+    std::string req = "vfio";
+    for (auto& a : vfio_args) req += " " + a;
+    return mdevsim::control_request(sysdir, req);
+  }
   if (dmesg->parsed()) return mdevsim::control_request(mountpoint, "dmesg");
   if (uevents->parsed()) return mdevsim::control_request(mountpoint, "uevents");
   if (mount->parsed()) return mdevsim::cmd_mount(host_file, mountpoint, foreground);

@@ -2,8 +2,11 @@
 // bus with its drivers, all behind one coarse model lock.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <shared_mutex>
+#include <string>
+#include <vector>
 
 #include "apbus/ap_bus.h"
 #include "apbus/host_config.h"
@@ -30,6 +33,9 @@ class System {
   ap::ApBus& ap_bus() { return *m_ap_bus; }
   mdev::MdevCore& mdev_core() { return *m_mdev_core; }
   vfio_ap::MatrixDev& matrix_dev() { return *m_matrix_dev; }
+  // Each guest's QEMU log (what libvirt keeps in /var/log/libvirt/qemu/NAME.log),
+  // kept after the guest has gone. Under the model lock.
+  std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_qemu_logs; }
 
  private:
   std::shared_mutex m_lock;
@@ -39,6 +45,7 @@ class System {
   std::unique_ptr<ap::ApBus> m_ap_bus;
   std::unique_ptr<mdev::MdevCore> m_mdev_core;
   std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;
+  std::map<std::string, std::vector<std::string>> m_qemu_logs;
 };
 
 }  // namespace mdevsim

@@ -159,7 +159,7 @@ Result<size_t> MatrixDev::mig_write(int fd, std::span<const uint8_t> data, bool 
 // replaces the mdev's with ap_config's validation; on error nothing changes.
 Result<void> MatrixDev::mig_resume(MatrixMdev& m) {
   const migration::ApConfig c = m.mig->resume.config();
-  std::vector<migration::LogLine> lines;
+  std::vector<migration::LogLine>& lines = m.mig->resume_log;
   int err = migration::post_copy_validation(m.uuid(), c, ThisHost(m_bus), lines);
   emit(m_bus.klog(), lines);
   if (err) return Errno{err};

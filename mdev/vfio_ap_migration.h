@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migration/ap_config_stream.h"
+#include "migration/destination_checks.h"
 #include "migration/vfio_mig_state.h"
 
 namespace vfio_ap {
@@ -23,6 +24,7 @@ struct MigrationData {
   std::optional<std::vector<uint8_t>> saved;  // made at the first read
   size_t read_pos = 0;
   migration::ResumeBuffer resume;
+  std::vector<migration::LogLine> resume_log;  // what the last byte's checks found
 };
 
 }  // namespace vfio_ap
