@@ -192,7 +192,7 @@ void MigrationListener::incoming(int fd) {
     std::string apqn = "-";  // a queue whose TAPQ failed, for the source's message
     if (!r && m && m->mig)
       for (auto& l : m->mig->resume_log)
-        if (std::string(l.func) == "get_hardware_info_for_queue") apqn = l.text.substr(l.text.find(" queue ") + 7, 7);
+        if (l.apqn >= 0) apqn = fmt::format("{:02x}.{:04x}", l.apqn >> 8, l.apqn & 0xff);
     if (r && m) r = md.mig_set_state(*m, MigState::RUNNING).has_value() ? r : Result<size_t>(base::Errno{EIO});
     md.mig_close(data_fd);
     if (r) {

@@ -122,7 +122,8 @@ int hardware_info(std::string_view mdev, unsigned apid, unsigned apqi, const Tar
       if (t.rc != ap::AP_RESPONSE_Q_NOT_AVAIL && t.async) return 0;
       log.push_back({"get_hardware_info_for_queue", t.rc == ap::AP_RESPONSE_Q_NOT_AVAIL ? "enodev" : "eio",
                      fmt::format("vfio_ap_mdev {}: Failed to get hwinfo for queue {}: TAPQ rc={}", mdev,
-                                 apqn_text(apid, apqi), t.rc)});
+                                 apqn_text(apid, apqi), t.rc),
+                     static_cast<int>(apid << 8 | apqi)});
       return t.rc == ap::AP_RESPONSE_Q_NOT_AVAIL ? ENODEV : EIO;
   }
 }

@@ -40,6 +40,7 @@ struct LogLine {
   const char* func;
   std::string site;
   std::string text;
+  int apqn = -1;  // the queue whose TAPQ failed, on "Failed to get hwinfo" lines
 };
 
 // The seed's hardware-capability table: a source queue's hardware
