@@ -97,7 +97,7 @@ QciFlags get_features(const json& v, const std::string& key) {
 }
 
 CardConfig get_card(const json& c, const std::string& where, const HostConfig& host) {
-  only_keys(c, where, {"id", "type", "raw_hwtype", "functions", "depth", "max_msg_size", "config", "chkstop", "serialnr"});
+  only_keys(c, where, {"id", "type", "raw_hwtype", "functions", "depth", "max_msg_size", "config", "chkstop", "serialnr", "master_keys"});
   CardConfig card;
   if (!c.contains("id")) fail(where + ".id", "is missing");
   card.id = get_uint(c["id"], where + ".id", host.max_adapter_id);
@@ -157,6 +157,12 @@ CardConfig get_card(const json& c, const std::string& where, const HostConfig& h
     if (!c["serialnr"].is_string() || c["serialnr"].get<std::string>().size() > 16)
       fail(where + ".serialnr", "must be a string of at most 16 characters");
     card.serialnr = c["serialnr"].get<std::string>();
+  }
+  if (c.contains("master_keys")) {
+    if (card.mode != CardMode::CCA) fail(where + ".master_keys", fmt::format("only CCA coprocessors hold master keys, not {}", t));
+    if (!c["master_keys"].is_string() || c["master_keys"].get<std::string>().empty())
+      fail(where + ".master_keys", "must be a non-empty string naming a set of master keys");
+    card.master_keys = c["master_keys"].get<std::string>();
   }
   return card;
 }

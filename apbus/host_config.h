@@ -23,6 +23,10 @@ struct CardConfig {
   bool config = true;    // configured (SCLP)
   bool chkstop = false;  // checkstopped
   std::string serialnr;  // CCA/EP11 serial number, may be empty
+  // Names the master keys loaded into the card's domains: cards with the
+  // same name have the same keys (and verification patterns) per domain.
+  // Empty: keys of their own ("card ID").
+  std::string master_keys;
 };
 
 struct HostConfig {

@@ -53,9 +53,11 @@ bool is(Span m, size_t off, std::string_view s) {
 }
 Bytes malformed() { return type88_error(REP88_ERROR_MESSAGE_MALFORMD); }
 
-// A stable made-up verification pattern of one master key register.
+// A stable made-up verification pattern of one master key register: the
+// same for cards that hold the same named master keys.
 std::array<uint8_t, 32> pattern(const CardConfig& card, unsigned domain, std::string_view reg) {
-  std::string s = fmt::format("mdevsim card {} domain {} {}", card.id, domain, reg);
+  std::string keys = card.master_keys.empty() ? fmt::format("card {}", card.id) : card.master_keys;
+  std::string s = fmt::format("mdevsim {} domain {} {}", keys, domain, reg);
   std::array<uint8_t, 32> d{};
   EVP_Digest(s.data(), s.size(), d.data(), nullptr, EVP_sha256(), nullptr);
   return d;
@@ -386,6 +388,36 @@ std::optional<std::vector<uint8_t>> parse_ep11_info_reply(std::span<const uint8_
   size_t len = get(*body, pos + 2, 2);
   if (pos + 4 + len > body->size()) return std::nullopt;
   return Bytes(body->begin() + static_cast<long>(pos + 4), body->begin() + static_cast<long>(pos + 4 + len));
+}
+
+std::optional<CcaMasterKeys> cca_master_keys(const CardConfig& card, unsigned domain) {
+  auto sa = parse_cca_fq_reply(process_type6(card, domain, make_cca_fq_request(domain, "STATICSA")));
+  auto sb = parse_cca_fq_reply(process_type6(card, domain, make_cca_fq_request(domain, "STATICSB")));
+  if (!sa || !sb || sa->first.size() < 10 * 8 || sa->second.size() < 204 || sb->first.size() < 13 * 8 ||
+      sb->second.size() < 240)
+    return std::nullopt;
+  // Rule array: NEW/CUR/OLD states at 8-byte elements 4-6 (ASYM), 7-9 (AES),
+  // 10-12 (APKA, STATICSB). Patterns: offsets for OLD, CUR, NEW.
+  struct Where {
+    CcaMasterKeys::Kind kind;
+    const Bytes &rule, &var;
+    size_t elem, off[3], len;  // off: OLD, CUR, NEW
+  };
+  const Where where[] = {{CcaMasterKeys::ASYM, sa->first, sa->second, 4, {64, 84, 104}, 16},
+                         {CcaMasterKeys::AES, sa->first, sa->second, 7, {172, 184, 196}, 8},
+                         {CcaMasterKeys::APKA, sb->first, sb->second, 10, {208, 220, 232}, 8}};
+  CcaMasterKeys mk;
+  for (const Where& w : where) {
+    for (int slot : {CcaMasterKeys::NEW, CcaMasterKeys::CUR, CcaMasterKeys::OLD}) {
+      auto& r = mk.reg[w.kind][slot];
+      r.state = static_cast<char>(w.rule[(w.elem + slot) * 8]);
+      size_t off = w.off[2 - slot];
+      r.mkvp.assign(w.len, 0);
+      if (r.state == (slot == CcaMasterKeys::NEW ? '3' : '2'))
+        std::copy_n(w.var.begin() + static_cast<long>(off), w.len, r.mkvp.begin());
+    }
+  }
+  return mk;
 }
 
 }  // namespace ap

@@ -18,7 +18,8 @@
 //                           ep11_get_card_info() / ep11_get_domain_info() parse.
 //     anything else         payload return value CKR_FUNCTION_NOT_SUPPORTED.
 //   Master keys of every domain: current and old '2' (valid), new '3' (full);
-//   verification patterns are SHA-256 of "card id, domain, register", stable.
+//   verification patterns are SHA-256 of "keys, domain, register", stable;
+//   "keys" is the card's master_keys name from the host file, or its id.
 //   A reply that does not fit fromcardlen1/fromcardlen2 is replaced by the
 //   error reply (CCA 8/72, EP11 CKR_BUFFER_TOO_SMALL).
 //   8/72 is one of the pairs convert_type86_ica() maps to -EINVAL; it is not
@@ -95,5 +96,21 @@ std::optional<std::vector<uint8_t>> parse_cca_rng_reply(std::span<const uint8_t>
 std::optional<std::pair<std::vector<uint8_t>, std::vector<uint8_t>>> parse_cca_fq_reply(std::span<const uint8_t> reply);
 // ep11_query_info(): the query's data.
 std::optional<std::vector<uint8_t>> parse_ep11_info_reply(std::span<const uint8_t> reply);
+
+// cca_get_info()'s master-key registers, from FQ STATICSA and STATICSB as
+// the kernel reads them: per register its state character ('1'..'3' for
+// NEW, '1'..'2' for CUR and OLD) and its verification pattern (8 bytes,
+// ASYM 16), kept only where the state says it is set.
+struct CcaMasterKeys {
+  struct Register {
+    char state = 0;
+    std::vector<uint8_t> mkvp;
+  };
+  enum Kind { AES, APKA, ASYM };
+  enum Slot { NEW, CUR, OLD };
+  Register reg[3][3];  // [kind][slot]
+};
+// nullopt if either query fails.
+std::optional<CcaMasterKeys> cca_master_keys(const CardConfig& card, unsigned domain);
 
 }  // namespace ap

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "apbus/ap_bus.h"
+#include "apbus/msgtype6.h"
+#include "base/hex.h"
 #include "base/kstrto.h"
 #include "sysfs-fs/tree/node.h"
 
@@ -84,11 +86,34 @@ Store q_online_store(ApQueue& q, std::string_view buf) {
 
 Show q_load_show(ApQueue& q) { return fmt::format("{}\n", q.load); }
 
-// No master-key information is simulated for the domain.
-Show cca_mkvps_show(ApQueue&) {
-  return std::string(
-      "AES NEW: - -\nAES CUR: - -\nAES OLD: - -\nAPKA NEW: - -\nAPKA CUR: - -\nAPKA OLD: - -\n"
-      "ASYM NEW: - -\nASYM CUR: - -\nASYM OLD: - -\n");
+// cca_get_info() asks the card (FQ); a queue that cannot answer shows "- -".
+bool answers(ApQueue& q) {
+  if (!q.zcrypt_online || !q.config || q.chkstop || !q.card->config || q.card->chkstop) return false;
+  ApEngine& e = q.bus->engine();
+  QueueFaults f = e.faults(q.apid(), q.apqi);
+  return !f.fail && !f.stall && e.tapq(e.host_view(), q.apid(), q.apqi).status.response_code == AP_RESPONSE_NORMAL;
+}
+
+Show cca_mkvps_show(ApQueue& q) {
+  static const char* const kinds[] = {"AES", "APKA", "ASYM"};
+  static const char* const slots[] = {"NEW", "CUR", "OLD"};
+  static const char* const new_state[] = {"empty", "partial", "full"};
+  static const char* const cao_state[] = {"invalid", "valid"};
+  std::optional<CcaMasterKeys> mk;
+  if (answers(q)) mk = cca_master_keys(q.card->cfg, q.apqi);
+  std::string s;
+  for (int k : {CcaMasterKeys::AES, CcaMasterKeys::APKA, CcaMasterKeys::ASYM}) {
+    for (int slot : {CcaMasterKeys::NEW, CcaMasterKeys::CUR, CcaMasterKeys::OLD}) {
+      const char st = mk ? mk->reg[k][slot].state : 0;
+      const char last = slot == CcaMasterKeys::NEW ? '3' : '2';
+      if (st >= '1' && st <= last)
+        s += fmt::format("{} {}: {} 0x{}\n", kinds[k], slots[slot],
+                         (slot == CcaMasterKeys::NEW ? new_state : cao_state)[st - '1'], base::to_hex(mk->reg[k][slot].mkvp));
+      else
+        s += fmt::format("{} {}: - -\n", kinds[k], slots[slot]);
+    }
+  }
+  return s;
 }
 Show ep11_mkvps_show(ApQueue&) { return std::string("WK CUR: - -\nWK NEW: - -\n"); }
 Show q_op_modes_show(ApQueue&) { return std::string("\n"); }

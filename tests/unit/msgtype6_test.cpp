@@ -179,6 +179,36 @@ TEST(Msgtype6, FqReportsSerialAndMasterKeys) {
   EXPECT_NE(cca_info(named, 4).aes[1], a.aes[1]);  // patterns are per card
 }
 
+// cca_master_keys() reads what the test's own parser reads; cards that hold
+// the same named master keys have the same patterns per domain.
+TEST(Msgtype6, MasterKeysAsCcaGetInfoReadsThem) {
+  auto mk = cca_master_keys(cca(), 4);
+  ASSERT_TRUE(mk);
+  CcaInfo ci = cca_info(cca(), 4);
+  for (int j = 0; j < 3; ++j) {  // old, cur, new
+    int slot = 2 - j;
+    EXPECT_EQ(mk->reg[CcaMasterKeys::AES][slot].mkvp, ci.aes[j]);
+    EXPECT_EQ(mk->reg[CcaMasterKeys::APKA][slot].mkvp, ci.apka[j]);
+    EXPECT_EQ(mk->reg[CcaMasterKeys::ASYM][slot].mkvp, ci.asym[j]);
+  }
+  EXPECT_EQ(mk->reg[CcaMasterKeys::AES][CcaMasterKeys::NEW].state, '3');
+  EXPECT_EQ(mk->reg[CcaMasterKeys::APKA][CcaMasterKeys::CUR].state, '2');
+
+  CardConfig a = cca(), b = cca();
+  b.id = 9;
+  EXPECT_NE(cca_master_keys(b, 4)->reg[CcaMasterKeys::AES][CcaMasterKeys::CUR].mkvp,
+            mk->reg[CcaMasterKeys::AES][CcaMasterKeys::CUR].mkvp);
+  a.master_keys = b.master_keys = "prod";
+  auto ka = cca_master_keys(a, 4), kb = cca_master_keys(b, 4);
+  for (int k = 0; k < 3; ++k)
+    for (int slot = 0; slot < 3; ++slot) EXPECT_EQ(ka->reg[k][slot].mkvp, kb->reg[k][slot].mkvp);
+  EXPECT_NE(cca_master_keys(a, 0x47)->reg[CcaMasterKeys::AES][CcaMasterKeys::CUR].mkvp,
+            ka->reg[CcaMasterKeys::AES][CcaMasterKeys::CUR].mkvp);  // per domain
+  b.master_keys = "test";
+  EXPECT_NE(cca_master_keys(b, 4)->reg[CcaMasterKeys::ASYM][CcaMasterKeys::CUR].mkvp,
+            ka->reg[CcaMasterKeys::ASYM][CcaMasterKeys::CUR].mkvp);
+}
+
 TEST(Msgtype6, UnsupportedCcaRequestsFailWithRtcode8) {
   auto rt = [](const Bytes& req) {
     Bytes r = process_type6(cca(), 4, req);
