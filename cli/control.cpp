@@ -19,6 +19,7 @@
 #include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
 #include "cli/migration_link.h"
+#include "cli/snapshot.h"
 #include "cli/system.h"
 #include "sysfs-fs/fuse/fuse_server.h"
 
@@ -195,6 +196,10 @@ std::string ControlServer::handle(const std::string& request) {
     bool ok = vfio_command(m_sys, mutate(),
                            {words.begin() + 1, words.end()}, out);
     return (ok ? "OK\n" : "ERR ") + out + "\n";
+  }
+  if (words.size() == 2 && words[0] == "snapshot") {
+    std::shared_lock g(m_sys.lock());
+    return "OK\n" + migration::to_json(take_snapshot(m_sys, words[1]));
   }
   if (request == "matrix") {
     std::shared_lock g(m_sys.lock());

@@ -12,6 +12,7 @@
 #include "cli/ap_client.h"
 #include "cli/control.h"
 #include "cli/matrix_view.h"
+#include "cli/migration_check.h"
 #include "cli/mount.h"
 
 int main(int argc, char** argv) {
@@ -83,6 +84,29 @@ int main(int argc, char** argv) {
   auto* mlisten = migration->add_subcommand("listen", "Accept guests migrated to this simulator on HOST:PORT (port 0: any)");
   mlisten->add_option("ADDRESS", listen_addr, "HOST:PORT, such as 0.0.0.0:49152")->required();
   mlisten->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+  std::string from, mdev_uuid, check_guest;
+  std::vector<std::string> destinations;
+  auto* mcheck = migration->add_subcommand(
+      "check", "Would guest NAME's AP configuration (or an mdev's) migrate from one snapshot's host to another's? Each rule "
+               "of the vfio-ap documentation with its verdict, the outcome, and the kernel and virsh lines it would give; "
+               "exit 0 if it migrates, 1 if not");
+  auto* mrank = migration->add_subcommand(
+      "rank", "Rank the hosts of several snapshots as destinations for a guest: migrates, migrates with warnings (CCA "
+              "master keys), needs set-up, incompatible");
+  for (auto* sub : {mcheck, mrank}) {
+    sub->add_option("--from", from, "The source host's snapshot (mdevsim snapshot)")->required();
+    auto* g = sub->add_option("--guest", check_guest, "The guest to move");
+    auto* u = sub->add_option("--mdev", mdev_uuid, "Or: the mdev whose guest view would move (no guest needed)");
+    g->excludes(u);
+    u->excludes(g);
+  }
+  mcheck->add_option("--to", to, "The destination host's snapshot")->required();
+  mrank->add_option("DESTINATIONS", destinations, "Snapshots of the candidate hosts")->required();
+
+  auto* snapshot = app.add_subcommand("snapshot", "Print the simulated host's AP configuration as JSON for `migration "
+                                                  "check` and `migration rank`");
+  snapshot->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+  snapshot->add_option("--name", name, "The host's name in reports (default: the host name)");
 
   std::vector<std::string> vfio_args;
   auto* vfio = app.add_subcommand("vfio", "What QEMU does with a vfio_ap device for migration, step by step: UUID "
@@ -200,6 +224,20 @@ int main(int argc, char** argv) {
   if (gmigrate->parsed()) return mdevsim::control_request(sysdir, "guest migrate " + name + " " + to);
   if (glog->parsed()) return mdevsim::control_request(sysdir, "guest log " + name);
   if (mlisten->parsed()) return mdevsim::control_request(sysdir, "migration listen " + listen_addr);
+  if ((mcheck->parsed() || mrank->parsed()) && check_guest.empty() == mdev_uuid.empty()) {
+    fprintf(stderr, "mdevsim: migration %s: give --guest NAME or --mdev UUID\n", mcheck->parsed() ? "check" : "rank");
+    return 2;
+  }
+  if (mcheck->parsed()) return mdevsim::cmd_migration_check(from, check_guest, mdev_uuid, to);
+  if (mrank->parsed()) return mdevsim::cmd_migration_rank(from, check_guest, mdev_uuid, destinations);
+  if (snapshot->parsed()) {
+    if (name.empty()) {
+      char host[256] = "";
+      gethostname(host, sizeof host - 1);
+      name = host;
+    }
+    return mdevsim::control_request(sysdir, "snapshot " + name);
+  }
   if (vfio->parsed()) {
     std::string req = "vfio";
     for (auto& a : vfio_args) req += " " + a;

@@ -10,12 +10,14 @@
 
 #include "base/hex.h"
 #include "cli/system.h"
+#include "migration/virsh_messages.h"
 
 namespace mdevsim {
 namespace {
 
 using base::Result;
 using migration::MigState;
+namespace virsh = migration::virsh;
 
 constexpr const char* QEMU = "qemu-system-s390x";
 constexpr int TIMEOUT_S = 30;  // no peer leaves the other waiting longer
@@ -81,13 +83,6 @@ std::string strerror_text(int err) { return std::strerror(err); }
 
 void qemu_log(System& sys, const std::string& guest, std::string line) { sys.qemu_logs()[guest].push_back(std::move(line)); }
 
-// What virsh prints on the source when the destination's load fails.
-std::string load_failed(const std::string& why) {
-  return "error: operation failed: migration failed. Message from the source host: operation failed: job 'migration out' "
-         "failed: Sibling indicated error 1. Message from the destination host: operation failed: job 'migration in' "
-         "failed: load of migration failed: " + why;
-}
-
 }  // namespace
 
 // ------------------------------------------------------------ destination
@@ -147,7 +142,7 @@ void MigrationListener::incoming(int fd) {
   if (!conn.recv_line(line)) return;
   char n[256], u[64];
   if (std::sscanf(line.c_str(), "MIGRATE %255s %63s", n, u) != 2) {
-    conn.send_line("ERR 0 - unknown request");
+    conn.send_line("ERR 0 - error: unknown request");
     return;
   }
   name = n;
@@ -158,25 +153,27 @@ void MigrationListener::incoming(int fd) {
     auto& md = m_sys.matrix_dev();
     vfio_ap::MatrixMdev* m = md.find(uuid);
     if (!m) {
-      error = fmt::format("device not found: mediated device '{}' not found", uuid);
+      error = virsh::mdev_missing(uuid);
       return false;
     }
     if (md.guests().count(name)) {
-      error = fmt::format("operation failed: domain '{}' is already active", name);
+      error = virsh::domain_active(name);
       return false;
     }
     if (m->kvm) {
-      error = fmt::format("Requested operation is not valid: mediated device /sys/bus/mdev/devices/{} is in use by driver QEMU, domain {}",
-                          uuid, m->kvm->name);
+      error = virsh::mdev_in_use(uuid, m->kvm->name);
       return false;
     }
-    if (!md.start_guest(name, {uuid}, {}, error)) return false;
+    if (!md.start_guest(name, {uuid}, {}, error)) {
+      error = "error: internal error: qemu unexpectedly closed the monitor: " + error;
+      return false;
+    }
     m_sys.qemu_logs()[name].clear();
     qemu_log(m_sys, name, "incoming migration");
     auto r = md.mig_set_state(*m, MigState::RESUMING);
     if (!r) {
       md.stop_guest(name, error);
-      error = fmt::format("operation failed: job 'migration in' failed: {}", strerror_text(r.error().code));
+      error = virsh::migration_in_failed(r.error().code);
       return false;
     }
     data_fd = *r;
@@ -189,10 +186,8 @@ void MigrationListener::incoming(int fd) {
     auto& md = m_sys.matrix_dev();
     vfio_ap::MatrixMdev* m = md.find(uuid);
     Result<size_t> r = bytes && m ? md.mig_write(data_fd, *bytes, false) : Result<size_t>(base::Errno{EIO});
-    std::string apqn = "-";  // a queue whose TAPQ failed, for the source's message
-    if (!r && m && m->mig)
-      for (auto& l : m->mig->resume_log)
-        if (l.apqn >= 0) apqn = fmt::format("{:02x}.{:04x}", l.apqn >> 8, l.apqn & 0xff);
+    // A queue whose TAPQ failed, for the source's message.
+    std::string apqn = !r && m && m->mig ? virsh::tapq_failed_apqn(m->mig->resume_log) : "-";
     if (r && m) r = md.mig_set_state(*m, MigState::RUNNING).has_value() ? r : Result<size_t>(base::Errno{EIO});
     md.mig_close(data_fd);
     if (r) {
@@ -252,7 +247,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
   if (!conn.send_line(fmt::format("MIGRATE {} {}", name, uuid)) || !conn.recv_line(line) || line.rfind("OK", 0) != 0) {
     // libvirt's prepare failed on the destination: its message as it is.
     size_t msg = line.find(" - ");
-    out = "error: " + (msg != std::string::npos ? line.substr(msg + 3) : "the destination closed the connection");
+    out = msg != std::string::npos ? line.substr(msg + 3) : "error: the destination closed the connection";
     sibling_failed();
     return false;
   }
@@ -273,7 +268,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
         data.insert(data.end(), chunk->begin(), chunk->end());
       }
     }
-    if (!r) read_error = strerror_text(r.error().code);
+    if (!r) read_error = virsh::migration_out_failed(r.error().code);
     return true;
   });
   auto resume_source = [&] {
@@ -287,7 +282,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
   if (!read_error.empty()) {
     conn.send_line("ABORT");
     resume_source();
-    out = "error: operation failed: job 'migration out' failed: " + read_error;
+    out = read_error;
     return false;
   }
   if (!conn.send_line("DATA " + base::to_hex(data)) || !conn.recv_line(line)) line = "ERR 5 -";
@@ -308,9 +303,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
   std::sscanf(line.c_str(), "ERR %d %15s", &err, apqn);
   resume_source();
   sibling_failed();
-  out = std::string(apqn) != "-"
-            ? load_failed(fmt::format("failed to get hardware information for queue device {}", apqn))
-            : load_failed(fmt::format("{}: Failed to load vmstate version_id: 1, ret: -{}", strerror_text(err), err));
+  out = virsh::load_failed(err, apqn);
   return false;
 }
 

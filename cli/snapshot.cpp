@@ -1,0 +1,54 @@
+#include "cli/snapshot.h"
+
+#include "apbus/msgtype6.h"
+#include "base/hex.h"
+#include "cli/system.h"
+
+namespace mdevsim {
+
+namespace {
+
+migration::Masks masks(const vfio_ap::ApMatrix& m) { return {m.apm, m.aqm, m.adm}; }
+
+// The CURrent master keys a CCA coprocessor reports for the domain (FQ);
+// the host's sysfs shows them only while cex4queue drives the queue, the
+// adapter answers whatever the driver.
+std::map<std::string, std::string> current_mkvps(const ap::ApQueue& q) {
+  std::map<std::string, std::string> out;
+  if (q.card->cfg.mode != ap::CardMode::CCA) return out;
+  auto mk = ap::cca_master_keys(q.card->cfg, q.apqi);
+  if (!mk) return out;
+  static const char* const names[] = {"AES", "APKA", "ASYM"};
+  for (int k : {ap::CcaMasterKeys::AES, ap::CcaMasterKeys::APKA, ap::CcaMasterKeys::ASYM}) {
+    const auto& r = mk->reg[k][ap::CcaMasterKeys::CUR];
+    if (r.state == '2') out[names[k]] = "0x" + base::to_hex(r.mkvp);
+  }
+  return out;
+}
+
+}  // namespace
+
+migration::HostSnapshot take_snapshot(System& sys, const std::string& name) {
+  ap::ApBus& bus = sys.ap_bus();
+  vfio_ap::MatrixDev& md = sys.matrix_dev();
+  migration::HostSnapshot s;
+  s.host = name;
+  s.migratable = bus.host().vfio_ap_migration;
+  s.apmask = bus.apmask();
+  s.aqmask = bus.aqmask();
+  s.config = {bus.qci_apm(), bus.qci_aqm(), bus.qci_adm()};
+  bus.for_each_queue([&](const ap::ApQueue& q) {
+    auto t = bus.engine().tapq(bus.engine().host_view(), q.apid(), q.apqi);
+    migration::QueueSnapshot qs{static_cast<uint16_t>(q.qid()), q.driver ? q.driver->name() : "",
+                                {t.status.response_code, t.status.async, t.hwinfo}, {}};
+    if (t.status.response_code == ap::AP_RESPONSE_NORMAL) qs.mkvps = current_mkvps(q);
+    s.queues.push_back(std::move(qs));
+  });
+  for (const vfio_ap::MatrixMdev& m : md.mdevs())  // newest first, as vfio_ap compares them
+    s.mdevs.push_back({m.uuid(), masks(m.matrix), masks(m.shadow_apcb), m.kvm ? m.kvm->name : ""});
+  for (auto& [gname, kvm] : md.guests()) s.guests.push_back({gname, kvm->mdev ? kvm->mdev->uuid() : ""});
+  s.index();
+  return s;
+}
+
+}  // namespace mdevsim
