@@ -11,10 +11,7 @@ namespace ap {
 
 using base::LogLevel;
 
-ApQueue* ApCard::queue(unsigned apqi) const {
-  auto it = std::lower_bound(queues.begin(), queues.end(), apqi, [](auto& q, unsigned v) { return q->apqi < v; });
-  return it != queues.end() && (*it)->apqi == apqi ? it->get() : nullptr;
-}
+ApQueue* ApCard::queue(unsigned apqi) const { return apqi < by_apqi.size() ? by_apqi[apqi] : nullptr; }
 
 namespace {
 
@@ -241,6 +238,7 @@ void ApBus::scan_domains(ApCard& card) {
       q->chkstop = chkstop;
       auto pos = std::lower_bound(card.queues.begin(), card.queues.end(), dom, [](auto& x, unsigned v) { return x->apqi < v; });
       card.queues.insert(pos, std::move(nq));
+      card.by_apqi[dom] = q;
       device_add(*q, *card.dir, ap_queue_attrs());
       bus_probe_device(*q);
       continue;
@@ -295,6 +293,7 @@ void ApBus::device_del(ApDevice& dev) {
 void ApBus::remove_queue(ApCard& card, unsigned apqi) {
   auto it = std::find_if(card.queues.begin(), card.queues.end(), [&](auto& q) { return q->apqi == apqi; });
   device_del(**it);
+  card.by_apqi[apqi] = nullptr;
   card.queues.erase(it);
 }
 

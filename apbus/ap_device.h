@@ -2,6 +2,7 @@
 // (struct ap_card), its queues (struct ap_queue) and the AP drivers.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,7 @@ struct ApCard : ApDevice {
   bool zcrypt_online = false;  // zc->online while bound to cex4card
   int load = 0;
   std::vector<std::unique_ptr<ApQueue>> queues;  // ascending APQI
+  std::array<ApQueue*, 256> by_apqi{};           // the same by APQI: lookups without a walk
 
   explicit ApCard(const CardConfig& c) : ApDevice(true), cfg(c) {}
   unsigned id() const { return cfg.id; }

@@ -14,7 +14,7 @@ ApEngine::ApEngine(const HostConfig& host, Handler handler, TargetDomain target,
       m_qci(host.qci),
       m_handler(std::move(handler)),
       m_target(std::move(target)) {
-  for (auto& c : host.cards) m_cards.emplace(c.id, Card{c, c.config, c.chkstop});
+  for (auto& c : host.cards) m_cards[c.id].emplace(Card{c, c.config, c.chkstop});
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < workers; ++i) m_workers.emplace_back([this] { work(); });
 }
@@ -61,12 +61,12 @@ void ApEngine::work() {
 void ApEngine::work_one(std::unique_lock<std::mutex>& lk, std::deque<Work>::iterator it) {
   Work w = std::move(*it);
   m_work.erase(it);
-  const Card& card = m_cards.at(w.key >> 8);
-  bool fail = m_queues[w.key].faults.fail;
+  const Card& card = *m_cards[w.key >> 8];
+  bool fail = hw(w.key >> 8, w.key & 0xff).faults.fail;
   lk.unlock();
   std::vector<uint8_t> reply = fail ? type82_error(REP82_ERROR_MACHINE_FAILURE) : m_handler(card.cfg, w.key & 0xff, w.msg);
   lk.lock();
-  HwQueue& q = m_queues[w.key];
+  HwQueue& q = hw(w.key >> 8, w.key & 0xff);
   if (q.epoch != w.epoch) return;  // reset meanwhile: the work is lost
   --q.in_flight;
   q.replies.push_back({w.psmid, std::move(reply), 0});
@@ -78,14 +78,14 @@ void ApEngine::work_one(std::unique_lock<std::mutex>& lk, std::deque<Work>::iter
 // then), a checkstopped or deconfigured adapter or queue, a busy queue, a
 // reset still running.
 ApEngine::Target ApEngine::address(const ApView& v, unsigned apid, unsigned apqi) {
-  auto c = m_cards.find(apid);
-  if (c == m_cards.end() || apid > m_max_adapter_id || apqi > m_max_domain_id || !v.apm.test(apid) || !v.aqm.test(apqi))
+  if (apid > m_max_adapter_id || apqi > m_max_domain_id || !v.apm.test(apid) || !v.aqm.test(apqi) || !m_cards[apid])
     return {AP_RESPONSE_Q_NOT_AVAIL};
+  const Card& c = *m_cards[apid];
   HwQueue& q = hw(apid, apqi);
   if (q.faults.lost) return {AP_RESPONSE_Q_NOT_AVAIL};
-  Target t{AP_RESPONSE_NORMAL, &q, &c->second};
-  if (c->second.chkstop || q.faults.checkstopped) t.rc = AP_RESPONSE_CHECKSTOPPED;
-  else if (!c->second.config || q.faults.deconfigured) t.rc = AP_RESPONSE_DECONFIGURED;
+  Target t{AP_RESPONSE_NORMAL, &q, &c};
+  if (c.chkstop || q.faults.checkstopped) t.rc = AP_RESPONSE_CHECKSTOPPED;
+  else if (!c.config || q.faults.deconfigured) t.rc = AP_RESPONSE_DECONFIGURED;
   else if (q.faults.busy) t.rc = AP_RESPONSE_BUSY;
   else if (q.reset_left > 0 || q.faults.hold_reset) t.rc = AP_RESPONSE_RESET_IN_PROGRESS;
   return t;
@@ -205,7 +205,9 @@ ApQueueStatus ApEngine::nqap(const ApView& v, unsigned apid, unsigned apqi, uint
   if (q.count() >= c.cfg.hwinfo.qd() + 1u) return status_of(c, q, AP_RESPONSE_Q_FULL);
   ++q.in_flight;
   m_last_nqap = std::chrono::steady_clock::now();
-  (q.faults.stall ? q.stalled : m_work).push_back({apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}, m_last_nqap});
+  Work w{apid << 8 | apqi, q.epoch, psmid, {msg.begin(), msg.end()}, m_last_nqap};
+  if (q.faults.stall) q.stalled.push_back(std::move(w));
+  else m_work.push_back(std::move(w));
   ApQueueStatus s = status_of(c, q, AP_RESPONSE_NORMAL);
   bool wake = !m_ticking;
   lk.unlock();
@@ -225,7 +227,7 @@ ApEngine::DqapResult ApEngine::dqap(const ApView& v, unsigned apid, unsigned apq
   std::memcpy(buf.data(), r.data.data() + r.taken, n);
   r.taken += n;
   DqapResult res{{}, r.psmid, n, r.data.size() - r.taken};
-  if (res.residual == 0) q.replies.pop_front();
+  if (res.residual == 0) q.replies.erase(q.replies.begin());
   res.status = status_of(c, q, AP_RESPONSE_NORMAL);
   return res;
 }
@@ -253,10 +255,9 @@ bool ApEngine::wait_reply(unsigned apid, unsigned apqi, std::chrono::millisecond
 
 void ApEngine::set_card_state(unsigned apid, bool config, bool chkstop) {
   std::lock_guard lk(m_mu);
-  auto c = m_cards.find(apid);
-  if (c == m_cards.end()) return;
-  c->second.config = config;
-  c->second.chkstop = chkstop;
+  if (apid >= m_cards.size() || !m_cards[apid]) return;
+  m_cards[apid]->config = config;
+  m_cards[apid]->chkstop = chkstop;
 }
 
 QueueFaults ApEngine::faults(unsigned apid, unsigned apqi) {
@@ -269,7 +270,8 @@ void ApEngine::set_faults(unsigned apid, unsigned apqi, const QueueFaults& f) {
   HwQueue& q = hw(apid, apqi);
   q.faults = f;
   if (f.stall) return;
-  for (; !q.stalled.empty(); q.stalled.pop_front()) m_work.push_back(std::move(q.stalled.front()));
+  for (Work& w : q.stalled) m_work.push_back(std::move(w));
+  q.stalled.clear();
   m_work_cv.notify_all();
 }
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -152,8 +153,10 @@ class ApEngine {
     size_t taken = 0;  // bytes already received by partial DQAPs
   };
   struct HwQueue {
-    std::deque<Reply> replies;  // in the order they were worked off
-    std::deque<Work> stalled;   // accepted while the queue stalls
+    // At most depth + 1 of each; vectors, as they allocate nothing until
+    // used (a deque allocates at once, on each of up to 65,536 queues).
+    std::vector<Reply> replies;  // in the order they were worked off
+    std::vector<Work> stalled;   // accepted while the queue stalls
     unsigned in_flight = 0;     // accepted, not yet worked off
     uint64_t epoch = 0;         // bumped by resets: late results are dropped
     int reset_left = 0;         // TAPQs until the running reset completes
@@ -167,7 +170,11 @@ class ApEngine {
     bool config, chkstop;
   };
 
-  HwQueue& hw(unsigned apid, unsigned apqi) { return m_queues[apid << 8 | apqi]; }
+  HwQueue& hw(unsigned apid, unsigned apqi) {
+    auto& q = m_queues[(apid & 0xff) << 8 | (apqi & 0xff)];
+    if (!q) q = std::make_unique<HwQueue>();
+    return *q;
+  }
   // The queue an instruction addresses and the response code it gets
   // before looking at it; no queue for an APQN outside the view.
   struct Target {
@@ -190,8 +197,9 @@ class ApEngine {
 
   std::mutex m_mu;
   std::condition_variable m_work_cv, m_reply_cv;
-  std::map<unsigned, Card> m_cards;
-  std::map<unsigned, HwQueue> m_queues;
+  // By adapter and by APQN: a lookup is an index, also on a 65,536-queue host.
+  std::array<std::optional<Card>, 256> m_cards;
+  std::vector<std::unique_ptr<HwQueue>> m_queues = std::vector<std::unique_ptr<HwQueue>>(1u << 16);
   std::deque<Work> m_work;
   bool m_stop = false;
   bool m_ticking = false;  // a worker looks at m_work every GRACE: NQAP wakes none

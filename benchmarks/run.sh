@@ -6,7 +6,7 @@
 # Env:
 #   BUILD_DIR    build directory (default: build-bench next to benchmarks/)
 #   BUILD_TYPE   Release (default) or RelWithDebInfo (for perf)
-#   BENCHES      which to run, any of "attr_io assign engine mount_256x256"
+#   BENCHES      which to run, any of "attr_io assign engine migration mount_256x256"
 #                (default: all)
 #   REPS         repetitions of each attr_io, assign and engine benchmark (default 5;
 #                medians are reported; the runs are interleaved to spread out
@@ -29,7 +29,7 @@ BUILD_DIR=${BUILD_DIR:-$src/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
-BENCHES=${BENCHES:-attr_io assign engine mount_256x256}
+BENCHES=${BENCHES:-attr_io assign engine migration mount_256x256}
 ASSIGN_ARGS=${ASSIGN_ARGS:-}
 ENGINE_ARGS=${ENGINE_ARGS:-}
 ASSIGN_CPUS=${ASSIGN_CPUS:-}
@@ -39,7 +39,8 @@ echo "== Building ($BUILD_TYPE) in $BUILD_DIR"
 # The benchmarks need no test sources; keep the build independent of them.
 cmake -S "$src" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DMDEVSIM_BUILD_TESTS=OFF -DMDEVSIM_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark assign_benchmark engine_benchmark
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target mdevsim attr_io_benchmark assign_benchmark engine_benchmark \
+  migration_check_benchmark
 
 echo
 echo "== Machine: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -79,6 +80,16 @@ if wants engine; then
     --benchmark_enable_random_interleaving=true \
     --benchmark_report_aggregates_only=true \
     $ENGINE_ARGS
+fi
+
+if wants migration; then
+  echo
+  echo "== migration_check_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
+  "$BUILD_DIR/benchmarks/migration_check_benchmark" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true
 fi
 
 if wants mount_256x256; then

@@ -1,7 +1,6 @@
 #include "cli/snapshot.h"
 
 #include "apbus/msgtype6.h"
-#include "base/hex.h"
 #include "cli/system.h"
 
 namespace mdevsim {
@@ -13,15 +12,15 @@ migration::Masks masks(const vfio_ap::ApMatrix& m) { return {m.apm, m.aqm, m.adm
 // The CURrent master keys a CCA coprocessor reports for the domain (FQ);
 // the host's sysfs shows them only while cex4queue drives the queue, the
 // adapter answers whatever the driver.
-std::map<std::string, std::string> current_mkvps(const ap::ApQueue& q) {
-  std::map<std::string, std::string> out;
-  if (q.card->cfg.mode != ap::CardMode::CCA) return out;
+std::optional<migration::QueueSnapshot::MasterKeys> current_mkvps(const ap::ApQueue& q) {
+  if (q.card->cfg.mode != ap::CardMode::CCA) return std::nullopt;
   auto mk = ap::cca_master_keys(q.card->cfg, q.apqi);
-  if (!mk) return out;
-  static const char* const names[] = {"AES", "APKA", "ASYM"};
+  if (!mk) return std::nullopt;
+  migration::QueueSnapshot::MasterKeys out;
   for (int k : {ap::CcaMasterKeys::AES, ap::CcaMasterKeys::APKA, ap::CcaMasterKeys::ASYM}) {
     const auto& r = mk->reg[k][ap::CcaMasterKeys::CUR];
-    if (r.state == '2') out[names[k]] = "0x" + base::to_hex(r.mkvp);
+    if (r.state != '2') return std::nullopt;  // no valid current key
+    std::copy(r.mkvp.begin(), r.mkvp.end(), out.reg[k].begin());
   }
   return out;
 }

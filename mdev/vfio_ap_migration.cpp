@@ -13,25 +13,18 @@ namespace vfio_ap {
 using base::LogLevel;
 using migration::MigState;
 
+ThisHost::ThisHost(ap::ApBus& bus) : m_bus(bus) {}
+bool ThisHost::bound_to_vfio_ap(unsigned apid, unsigned apqi) const {
+  const ap::ApQueue* q = m_bus.queue(apid, apqi);
+  return q && q->driver && q->driver->name() == "vfio_ap";
+}
+bool ThisHost::control_domain(unsigned dom) const { return m_bus.qci_adm().test(dom); }
+migration::TargetHost::Tapq ThisHost::tapq(unsigned apid, unsigned apqi) const {
+  auto r = m_bus.engine().tapq(m_bus.engine().host_view(), apid, apqi);
+  return {r.status.response_code, r.status.async, r.hwinfo};
+}
+
 namespace {
-
-// This host as the destination checks see it.
-class ThisHost final : public migration::TargetHost {
- public:
-  ThisHost(ap::ApBus& bus) : m_bus(bus) {}
-  bool bound_to_vfio_ap(unsigned apid, unsigned apqi) const override {
-    const ap::ApQueue* q = m_bus.queue(apid, apqi);
-    return q && q->driver && q->driver->name() == "vfio_ap";
-  }
-  bool control_domain(unsigned dom) const override { return m_bus.qci_adm().test(dom); }
-  Tapq tapq(unsigned apid, unsigned apqi) const override {
-    auto r = m_bus.engine().tapq(m_bus.engine().host_view(), apid, apqi);
-    return {r.status.response_code, false, r.hwinfo};
-  }
-
- private:
-  ap::ApBus& m_bus;
-};
 
 void emit(base::KernelLog& klog, const std::vector<migration::LogLine>& lines) {
   for (const auto& l : lines) klog.log_ratelimited(l.func, l.site, LogLevel::ERR, l.text);

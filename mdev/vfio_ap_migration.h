@@ -11,10 +11,26 @@
 #include "migration/destination_checks.h"
 #include "migration/vfio_mig_state.h"
 
+namespace ap {
+class ApBus;
+}
+
 namespace vfio_ap {
 
 // vdev migration_flags: STOP_COPY only.
 inline constexpr uint64_t VFIO_AP_MIGRATION_FLAGS = migration::VFIO_MIGRATION_STOP_COPY;
+
+// This host as the destination checks (and the source's save) ask it.
+class ThisHost final : public migration::TargetHost {
+ public:
+  explicit ThisHost(ap::ApBus& bus);
+  bool bound_to_vfio_ap(unsigned apid, unsigned apqi) const override;
+  bool control_domain(unsigned dom) const override;
+  Tapq tapq(unsigned apid, unsigned apqi) const override;
+
+ private:
+  ap::ApBus& m_bus;
+};
 
 // struct vfio_ap_migration_data.
 struct MigrationData {

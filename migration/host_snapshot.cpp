@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/hex.h"
 #include "base/kstrto.h"
 
 namespace migration {
@@ -110,7 +111,15 @@ QueueSnapshot get_queue(const json& v, const std::string& where) {
   q.tapq.hwinfo = *word;
   if (v.contains("mkvps")) {
     only_keys(v["mkvps"], where + ".mkvps", {"AES", "APKA", "ASYM"});
-    for (auto& [k, p] : v["mkvps"].items()) q.mkvps[k] = get_string(p, where + ".mkvps." + k);
+    QueueSnapshot::MasterKeys mk;
+    for (int r = 0; r < 3; ++r) {
+      const char* name = QueueSnapshot::MasterKeys::NAMES[r];
+      std::string key = where + ".mkvps." + name, text = get_string(member(v["mkvps"], where + ".mkvps", name), key);
+      auto bytes = text.starts_with("0x") ? base::from_hex(text.substr(2)) : std::nullopt;
+      if (!bytes || bytes->size() != mk.size(r)) fail(key, fmt::format("must be \"0x\" and {} hex digits", 2 * mk.size(r)));
+      std::copy(bytes->begin(), bytes->end(), mk.reg[r].begin());
+    }
+    q.mkvps = mk;
   }
   return q;
 }
@@ -194,7 +203,11 @@ const GuestSnapshot* HostSnapshot::guest(std::string_view name) const {
 
 void HostSnapshot::index() {
   m_index.assign(1u << 16, -1);
-  for (size_t i = 0; i < queues.size(); ++i) m_index[queues[i].apqn] = static_cast<int32_t>(i);
+  m_vfio_ap.assign(1u << 16, false);
+  for (size_t i = 0; i < queues.size(); ++i) {
+    m_index[queues[i].apqn] = static_cast<int32_t>(i);
+    m_vfio_ap[queues[i].apqn] = queues[i].driver == "vfio_ap";
+  }
 }
 
 // One queue per line: a 65,536-queue host stays readable with grep.
@@ -221,7 +234,11 @@ std::string to_json(const HostSnapshot& s) {
               {"tapq_rc", q.tapq.rc},
               {"hwinfo", fmt::format("0x{:016x}", q.tapq.hwinfo)}};
     if (q.tapq.async) j["tapq_async"] = true;
-    if (!q.mkvps.empty()) j["mkvps"] = q.mkvps;
+    if (q.mkvps) {
+      json& mk = j["mkvps"];
+      for (int r = 0; r < 3; ++r)
+        mk[QueueSnapshot::MasterKeys::NAMES[r]] = "0x" + base::to_hex(std::span(q.mkvps->reg[r]).first(q.mkvps->size(r)));
+    }
     return j;
   });
   list("mdevs", s.mdevs, [](const MdevSnapshot& m) {

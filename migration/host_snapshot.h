@@ -6,7 +6,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,9 +22,16 @@ struct QueueSnapshot {
   uint16_t apqn;        // apid << 8 | apqi
   std::string driver;   // "" if none is bound
   TargetHost::Tapq tapq;
-  // The CURrent master keys' verification patterns ("AES", "APKA", "ASYM"
-  // to "0x..."), as the CCA coprocessor reports them; empty otherwise.
-  std::map<std::string, std::string> mkvps;
+  // The CURrent master keys' verification patterns, as the CCA coprocessor
+  // reports them; none for other queues. Kept inline: a check compares
+  // them for every queue.
+  struct MasterKeys {
+    static constexpr const char* NAMES[3] = {"AES", "APKA", "ASYM"};
+    std::array<std::array<uint8_t, 16>, 3> reg{};  // AES and APKA use 8 bytes
+    static constexpr size_t size(int r) { return r == 2 ? 16 : 8; }
+    friend bool operator==(const MasterKeys&, const MasterKeys&) = default;
+  };
+  std::optional<MasterKeys> mkvps;
   unsigned apid() const { return apqn >> 8; }
   unsigned apqi() const { return apqn & 0xff; }
 };
@@ -60,12 +68,15 @@ struct HostSnapshot {
     int i = m_index.empty() ? -1 : m_index[apid << 8 | apqi];
     return i < 0 ? nullptr : &queues[static_cast<size_t>(i)];
   }
+  // Its queue device is bound to vfio_ap.
+  bool vfio_ap(unsigned apid, unsigned apqi) const { return !m_vfio_ap.empty() && m_vfio_ap[apid << 8 | apqi]; }
   const MdevSnapshot* mdev(std::string_view uuid) const;
   const GuestSnapshot* guest(std::string_view name) const;
   void index();
 
  private:
   std::vector<int32_t> m_index;  // APQN -> position in queues, -1 for none
+  std::vector<bool> m_vfio_ap;   // APQN -> bound to vfio_ap
 };
 
 std::string to_json(const HostSnapshot& s);
@@ -77,10 +88,7 @@ base::Result<HostSnapshot> load_snapshot(const std::string& path, std::string& e
 class SnapshotHost final : public TargetHost {
  public:
   explicit SnapshotHost(const HostSnapshot& s) : m_s(s) {}
-  bool bound_to_vfio_ap(unsigned apid, unsigned apqi) const override {
-    const QueueSnapshot* q = m_s.queue(apid, apqi);
-    return q && q->driver == "vfio_ap";
-  }
+  bool bound_to_vfio_ap(unsigned apid, unsigned apqi) const override { return m_s.vfio_ap(apid, apqi); }
   bool control_domain(unsigned dom) const override { return m_s.config.adm.test(dom); }
   Tapq tapq(unsigned apid, unsigned apqi) const override {
     const QueueSnapshot* q = m_s.queue(apid, apqi);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "apbus/ap_hwinfo.h"
+#include "base/hex.h"
 #include "migration/virsh_messages.h"
 
 namespace migration {
@@ -59,19 +60,19 @@ std::vector<std::string> capability_differences(uint64_t src, uint64_t dst) {
 
 // The CURrent master keys of a CCA queue on both sides.
 std::vector<std::string> master_key_differences(const QueueSnapshot& s, const QueueSnapshot* t) {
+  using MK = QueueSnapshot::MasterKeys;
   std::vector<std::string> out;
-  if (s.mkvps.empty()) return out;
+  if (!s.mkvps || (t && t->mkvps == s.mkvps)) return out;
   const std::string q = apqn_text(s.apid(), s.apqi());
-  if (!t || t->mkvps.empty()) {
+  if (!t || !t->mkvps) {
     out.push_back(q + ": the destination's master keys are unknown (not a CCA coprocessor, or it could not be asked)");
     return out;
   }
-  for (auto& [reg, pattern] : s.mkvps) {
-    auto it = t->mkvps.find(reg);
-    std::string other = it == t->mkvps.end() ? "none" : it->second;
-    if (other != pattern)
-      out.push_back(fmt::format("{}: {} master key verification pattern {} on the source, {} on the destination", q, reg, pattern, other));
-  }
+  auto text = [](const MK& m, int r) { return "0x" + base::to_hex(std::span(m.reg[r]).first(MK::size(r))); };
+  for (int r = 0; r < 3; ++r)
+    if (s.mkvps->reg[r] != t->mkvps->reg[r])
+      out.push_back(fmt::format("{}: {} master key verification pattern {} on the source, {} on the destination", q, MK::NAMES[r],
+                                text(*s.mkvps, r), text(*t->mkvps, r)));
   return out;
 }
 
@@ -162,7 +163,7 @@ base::Result<CheckReport> check_migration(const HostSnapshot& src, const std::st
   for (const QueueInfo& qi : c.queues) {
     const QueueSnapshot* q = dst.queue(qi.apid(), qi.apqi());
     if (!q) d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": no queue device on the destination host");
-    else if (q->driver != "vfio_ap") d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": bound to " + (q->driver.empty() ? "no driver" : q->driver));
+    else if (!dst.vfio_ap(qi.apid(), qi.apqi())) d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": bound to " + (q->driver.empty() ? "no driver" : q->driver));
   }
   r.verdicts.push_back(verdict(std::any_of(d.begin(), d.end(), [](auto& s) { return s.find("no queue device") != std::string::npos; })
                                    ? "queue devices" : "vfio_ap bindings",

@@ -18,7 +18,10 @@ constexpr uint64_t CEX5A = 0xea0000000bff0007, CEX5C = 0x920000000bff0007;
 
 QueueSnapshot queue(unsigned apid, unsigned apqi, uint64_t hw, std::string driver = "vfio_ap") {
   QueueSnapshot q{static_cast<uint16_t>(apid << 8 | apqi), std::move(driver), {0, false, hw}, {}};
-  if (hw == CEX5C) q.mkvps = {{"AES", "0x1111111111111111"}, {"APKA", "0x2222222222222222"}};
+  if (hw == CEX5C) {
+    q.mkvps.emplace();
+    for (int r = 0; r < 3; ++r) std::fill_n(q.mkvps->reg[r].begin(), q.mkvps->size(r), 0x11 * (r + 1));
+  }
   return q;
 }
 
@@ -70,7 +73,9 @@ TEST(HostSnapshot, JsonRoundTrip) {
   EXPECT_EQ(back->queue(5, 0x47)->tapq.rc, 0x03);
   EXPECT_TRUE(back->queue(5, 0x47)->tapq.async);
   EXPECT_EQ(back->queue(6, 4)->driver, "");
-  EXPECT_EQ(back->queue(5, 4)->mkvps.at("AES"), "0x1111111111111111");
+  EXPECT_EQ(back->queue(5, 4)->mkvps, s.queues[0].mkvps);
+  EXPECT_NE(text.find(R"("mkvps":{"AES":"0x1111111111111111","APKA":"0x2222222222222222","ASYM":"0x33333333333333333333333333333333"})"),
+            std::string::npos);
   EXPECT_EQ(back->mdev(U)->guest_matrix.adm.count(), 1);
   EXPECT_EQ(back->queue(7, 4), nullptr);
 }
@@ -91,6 +96,8 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
       {with("\"tapq_rc\":0", "\"tapq_rc\":256"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
       {with("\"hwinfo\":\"0x920000000bff0007\"", "\"hwinfo\":\"92\""), "queues[0].hwinfo: must be the TAPQ word as \"0x\" and hex digits"},
       {with("\"AES\"", "\"DES\""), "queues[0].mkvps.DES: unknown key"},
+      {with("\"AES\":\"0x1111111111111111\",", ""), "queues[0].mkvps.AES: is missing"},
+      {with("\"AES\":\"0x1111111111111111\"", "\"AES\":\"0x11\""), "queues[0].mkvps.AES: must be \"0x\" and 16 hex digits"},
       {with("\"apmask\":\"0x", "\"apmask\":\"0xf"), "ap.apmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
       {with("\"adapters\":[5,6]", "\"adapters\":[5,300]"), "mdevs[0].matrix.adapters[1]: must be an integer from 0 to 255"},
       {with("\"mdev\":\"" + U + "\"", "\"mdev\":\"x\""), "guests[0].mdev: x is not among the mdevs"},
@@ -124,6 +131,7 @@ TEST(OfflineCheck, SuccessAndTheSeedsFailures) {
 
   d = dst;
   d.queues[1].driver = "cex4queue";
+  d.index();
   r = check(src, d);
   EXPECT_EQ(r.destination_log, std::vector<std::string>{"vfio_ap_mdev " + U + ": Queue 05.0047 not available to vfio_ap driver on target host"});
   EXPECT_TRUE(r.console.ends_with("No such device: Failed to load vmstate version_id: 1, ret: -19"));
@@ -158,6 +166,7 @@ TEST(OfflineCheck, TheFirstFailingStepDecidesEveryRuleIsReported) {
   const HostSnapshot src = host("src", true);
   HostSnapshot d = host("dst", false);
   d.queues[0].driver = "cex4queue";
+  d.index();
   d.config.adm.clear(0x47);
   d.queues[2].tapq.hwinfo &= ~ApHwinfo::APXA;
   CheckReport r = check(src, d);
@@ -222,13 +231,13 @@ TEST(OfflineCheck, SourceAndKernelProblems) {
 TEST(OfflineCheck, MasterKeysWarnAndRank) {
   const HostSnapshot src = host("src", true);
   HostSnapshot d = host("dst", false);
-  d.queues[1].mkvps["APKA"] = "0x3333333333333333";
+  std::fill_n(d.queues[1].mkvps->reg[1].begin(), 8, 0x44);
   CheckReport warned = check(src, d);
   EXPECT_TRUE(warned.migrates);
   EXPECT_EQ(broken(warned), std::vector<std::string>{"warn master keys"});
   EXPECT_EQ(warned.verdicts.back().details,
             std::vector<std::string>{"05.0047: APKA master key verification pattern 0x2222222222222222 on the source, "
-                                     "0x3333333333333333 on the destination"});
+                                     "0x4444444444444444 on the destination"});
   EXPECT_EQ(warned.rank_class(), 1);
 
   HostSnapshot bad = host("dst3", false);
