@@ -77,8 +77,8 @@ std::vector<std::string> master_key_differences(const QueueSnapshot& s, const Qu
 }
 
 Verdict verdict(const char* topic, std::string rule, std::vector<std::string> details, Verdict::Kind bad = Verdict::FAIL) {
-  Verdict v{details.empty() ? Verdict::PASS : bad, topic, std::move(rule), std::move(details)};
-  return v;
+  Verdict::Kind kind = details.empty() ? Verdict::PASS : bad;
+  return {kind, topic, std::move(rule), std::move(details)};
 }
 
 }  // namespace
