@@ -34,6 +34,19 @@ ASSIGN_ARGS=${ASSIGN_ARGS:-}
 ENGINE_ARGS=${ENGINE_ARGS:-}
 ASSIGN_CPUS=${ASSIGN_CPUS:-}
 wants() { [[ " $BENCHES " == *" $1 "* ]]; }
+# run_bench NAME ARGS...: REPS interleaved repetitions, medians only;
+# under the command in the array `pin` if any (taskset).
+pin=()
+run_bench() {
+  local name=$1
+  shift
+  "${pin[@]}" "$BUILD_DIR/benchmarks/$name" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_min_time="$MIN_TIME" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
+    "$@"
+}
 
 echo "== Building ($BUILD_TYPE) in $BUILD_DIR"
 # The benchmarks need no test sources; keep the build independent of them.
@@ -48,48 +61,29 @@ echo "== Machine: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f
 if wants attr_io; then
   echo
   echo "== attr_io_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
-  "$BUILD_DIR/benchmarks/attr_io_benchmark" \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_min_time="$MIN_TIME" \
-    --benchmark_enable_random_interleaving=true \
-    --benchmark_report_aggregates_only=true \
-    "$@"
+  run_bench attr_io_benchmark "$@"
 fi
 
 if wants assign; then
   echo
   echo "== assign_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s${ASSIGN_CPUS:+, CPUs $ASSIGN_CPUS})"
-  pin=()
   [[ -n $ASSIGN_CPUS ]] && pin=(taskset -c "$ASSIGN_CPUS")
   # shellcheck disable=SC2086  # ASSIGN_ARGS: several words on purpose
-  "${pin[@]}" "$BUILD_DIR/benchmarks/assign_benchmark" \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_min_time="$MIN_TIME" \
-    --benchmark_enable_random_interleaving=true \
-    --benchmark_report_aggregates_only=true \
-    $ASSIGN_ARGS
+  run_bench assign_benchmark $ASSIGN_ARGS
+  pin=()
 fi
 
 if wants engine; then
   echo
   echo "== engine_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s); ends with the ratio tables"
   # shellcheck disable=SC2086  # ENGINE_ARGS: several words on purpose
-  "$BUILD_DIR/benchmarks/engine_benchmark" \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_min_time="$MIN_TIME" \
-    --benchmark_enable_random_interleaving=true \
-    --benchmark_report_aggregates_only=true \
-    $ENGINE_ARGS
+  run_bench engine_benchmark $ENGINE_ARGS
 fi
 
 if wants migration; then
   echo
   echo "== migration_check_benchmark (REPS=$REPS, MIN_TIME=$MIN_TIME s)"
-  "$BUILD_DIR/benchmarks/migration_check_benchmark" \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_min_time="$MIN_TIME" \
-    --benchmark_enable_random_interleaving=true \
-    --benchmark_report_aggregates_only=true
+  run_bench migration_check_benchmark
 fi
 
 if wants mount_256x256; then
