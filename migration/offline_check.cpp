@@ -160,13 +160,17 @@ base::Result<CheckReport> check_migration(const HostSnapshot& src, const std::st
 
   SnapshotHost target(dst);
   d.clear();
+  bool not_installed = false;  // hardware, not set-up, is missing then
   for (const QueueInfo& qi : c.queues) {
     const QueueSnapshot* q = dst.queue(qi.apid(), qi.apqi());
-    if (!q) d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": no queue device on the destination host");
-    else if (!dst.vfio_ap(qi.apid(), qi.apqi())) d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": bound to " + (q->driver.empty() ? "no driver" : q->driver));
+    if (!q) {
+      not_installed = true;
+      d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": no queue device on the destination host");
+    } else if (!dst.vfio_ap(qi.apid(), qi.apqi())) {
+      d.push_back(apqn_text(qi.apid(), qi.apqi()) + ": bound to " + (q->driver.empty() ? "no driver" : q->driver));
+    }
   }
-  r.verdicts.push_back(verdict(std::any_of(d.begin(), d.end(), [](auto& s) { return s.find("no queue device") != std::string::npos; })
-                                   ? "queue devices" : "vfio_ap bindings",
+  r.verdicts.push_back(verdict(not_installed ? "queue devices" : "vfio_ap bindings",
                                "Each APQN in the guest's guest_matrix references a queue device bound to the vfio_ap driver on the destination host", d));
   d.clear();
   c.adm.for_each([&](unsigned dom) {
