@@ -19,11 +19,16 @@ namespace {
 // negative is cached, so new entries show at once.
 constexpr double TIMEOUT = 86400.0;
 
-// Per-open state of an attribute: the text of one show(), like a seq_file.
+// Per-open state of an attribute, like a seq_file: the text of the last
+// show() and where the last read ended. Reads of one open file may arrive
+// concurrently (pread from several threads); `lock` serializes them as the
+// seq_file mutex does.
 struct OpenFile {
   std::shared_ptr<Node> node;
-  std::string text;
-  bool filled = false;
+  std::mutex lock;
+  std::string text;      // under `lock`
+  size_t read_pos = 0;   // under `lock`
+  bool filled = false;   // under `lock`
 };
 
 struct DirEntry {
@@ -223,7 +228,9 @@ struct FuseServer::Impl {
       auto r = open_permission(*n, acc != O_WRONLY, acc != O_RDONLY, cred(req));
       if (!r) return (void)fuse_reply_err(req, r.error().code);
     }
-    fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(n), {}, false});
+    auto* f = new OpenFile;
+    f->node = std::move(n);
+    fi->fh = reinterpret_cast<uint64_t>(f);
     fi->direct_io = 1;  // content changes behind a constant st_size
     fi->keep_cache = 0;
     if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenFile*>(fi->fh);
@@ -232,17 +239,23 @@ struct FuseServer::Impl {
   static void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
     Impl& s = of(req);
     auto* f = reinterpret_cast<OpenFile*>(fi->fh);
-    // seq_file: a read from offset 0 runs show() again.
-    if (off == 0 || !f->filled) {
-      std::shared_lock g(s.lock);
-      auto text = static_cast<Attribute&>(*f->node).show();
-      if (!text) return (void)fuse_reply_err(req, text.error().code);
-      f->text = std::move(*text);
-      f->filled = true;
-    }
     size_t o = static_cast<size_t>(off);
-    if (o >= f->text.size()) return (void)fuse_reply_buf(req, nullptr, 0);
-    fuse_reply_buf(req, f->text.data() + o, std::min(size, f->text.size() - o));
+    std::string reply;  // owned by this request: no other read can change it
+    {
+      std::lock_guard fg(f->lock);
+      // seq_read_iter(): a read from offset 0, or from anywhere but where
+      // the last one ended, runs show() again.
+      if (!f->filled || o == 0 || o != f->read_pos) {
+        std::shared_lock g(s.lock);
+        auto text = static_cast<Attribute&>(*f->node).show();
+        if (!text) return (void)fuse_reply_err(req, text.error().code);
+        f->text = std::move(*text);
+        f->filled = true;
+      }
+      if (o < f->text.size()) reply.assign(f->text, o, std::min(size, f->text.size() - o));
+      f->read_pos = o + reply.size();
+    }
+    fuse_reply_buf(req, reply.data(), reply.size());
   }
 
   static void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t, fuse_file_info* fi) {

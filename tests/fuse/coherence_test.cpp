@@ -39,6 +39,7 @@ namespace {
 
 using mdevsim::testing::can_mount;
 using mdevsim::testing::Mounted;
+using mdevsim::testing::run;
 
 // ------------------------------------------------------------ shared state
 
@@ -194,23 +195,6 @@ enum class Backend { InProcess, Binary };
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::InProcess ? "InProcessServer" : "MdevsimMount";
-}
-
-// Runs argv to completion; its exit status, or -1.
-int run(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (pid < 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 class Coherence : public ::testing::TestWithParam<Backend> {

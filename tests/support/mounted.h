@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "apbus/host_config.h"
 #include "cli/system.h"
@@ -37,5 +38,8 @@ std::string read_file(const std::string& path, int& err);
 // One open(O_WRONLY|O_TRUNC) and one write(); returns the write's result
 // or -errno.
 long write_file(const std::string& path, std::string_view data);
+
+// Runs argv (a path, not searched) to completion; its exit status, or -1.
+int run(const std::vector<std::string>& args);
 
 }  // namespace mdevsim::testing
