@@ -44,24 +44,23 @@ void send_all(int fd, const std::string& s) {
 
 }  // namespace
 
-std::string run_file(const std::string& real_mountpoint, const char* suffix) {
-  const char* env = getenv("MDEVSIM_RUN_DIR");
-  std::string dir = env && *env ? env : geteuid() == 0 ? "/run/mdevsim" : fmt::format("/tmp/mdevsim-{}", geteuid());
-  mkdir(dir.c_str(), 0700);
-  std::string name = real_mountpoint;
-  for (char& c : name)
-    if (c == '/') c = '_';
-  return dir + "/" + name + suffix;
-}
-
 ControlServer::~ControlServer() {
-  m_listener.reset();
-  if (m_fd >= 0) {
-    shutdown(m_fd, SHUT_RDWR);
-    close(m_fd);
-  }
+  // Accepting ends first; the socket is closed only once nothing uses it.
+  if (m_fd >= 0) shutdown(m_fd, SHUT_RDWR);
   if (m_thread.joinable()) m_thread.join();
-  if (!m_path.empty()) unlink(m_path.c_str());
+  if (m_fd >= 0) close(m_fd);
+  m_socket.remove();
+  // Clients waiting for a request line wake up; the others finish theirs.
+  std::list<Client> clients;
+  {
+    std::lock_guard g(m_clients_lock);
+    for (auto& c : m_clients)
+      if (c.fd >= 0) shutdown(c.fd, SHUT_RDWR);
+    clients.splice(clients.end(), m_clients);
+  }
+  for (auto& c : clients) c.thread.join();
+  // No client is left to start a listener again.
+  m_listener.reset();
 }
 
 bool ControlServer::listen(const std::string& path, std::string& error) {
@@ -70,6 +69,8 @@ bool ControlServer::listen(const std::string& path, std::string& error) {
     error = "control socket path too long: " + path;
     return false;
   }
+  // Whoever calls this holds the mount point's pid lock: a socket left here
+  // belongs to a server that died.
   unlink(path.c_str());
   m_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (m_fd < 0 || bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(m_fd, 16) != 0) {
@@ -77,26 +78,64 @@ bool ControlServer::listen(const std::string& path, std::string& error) {
     return false;
   }
   chmod(path.c_str(), 0600);
-  m_path = path;
-  m_thread = std::thread([this] { serve(); });
+  m_socket.record(path);
+  m_thread = std::thread([this] { accept_loop(); });
   return true;
 }
 
-void ControlServer::serve() {
+void ControlServer::accept_loop() {
   while (true) {
-    int c = accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) {
-      if (errno == EINTR) continue;
+    int fd = accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) continue;
       return;  // shut down
     }
-    std::string req;
-    char buf[4096];
-    ssize_t n;
-    while (req.find('\n') == std::string::npos && (n = recv(c, buf, sizeof buf, 0)) > 0) req.append(buf, static_cast<size_t>(n));
-    req = req.substr(0, req.find('\n'));
-    send_all(c, handle(req));
-    close(c);
+    std::lock_guard g(m_clients_lock);
+    reap_done();
+    if (m_clients.size() >= CONTROL_MAX_CLIENTS) {
+      send_all(fd, fmt::format("ERR too many clients at once (at most {})\n", CONTROL_MAX_CLIENTS));
+      close(fd);
+      continue;
+    }
+    Client& c = m_clients.emplace_back();
+    c.fd = fd;
+    c.thread = std::thread([this, &c] { serve_client(c); });
   }
+}
+
+void ControlServer::reap_done() {
+  for (auto it = m_clients.begin(); it != m_clients.end();) {
+    if (!it->done) {
+      ++it;
+      continue;
+    }
+    it->thread.join();
+    it = m_clients.erase(it);
+  }
+}
+
+void ControlServer::serve_client(Client& c) {
+  timeval tv{CONTROL_RECV_TIMEOUT_S, 0};
+  setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(c.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string req;
+  char buf[4096];
+  ssize_t n = 0;
+  while (req.find('\n') == std::string::npos && req.size() <= CONTROL_MAX_REQUEST &&
+         (n = recv(c.fd, buf, sizeof buf, 0)) > 0)
+    req.append(buf, static_cast<size_t>(n));
+  size_t nl = req.find('\n');
+  if (nl != std::string::npos && nl <= CONTROL_MAX_REQUEST)
+    send_all(c.fd, handle(req.substr(0, nl)));
+  else if (nl != std::string::npos || req.size() > CONTROL_MAX_REQUEST)
+    send_all(c.fd, fmt::format("ERR request longer than {} bytes\n", CONTROL_MAX_REQUEST));
+  else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    send_all(c.fd, fmt::format("ERR no request line within {} s\n", CONTROL_RECV_TIMEOUT_S));
+  // The destructor shuts down only fds still listed, so none it touches is closed.
+  std::lock_guard g(m_clients_lock);
+  close(c.fd);
+  c.fd = -1;
+  c.done = true;
 }
 
 namespace {
@@ -186,6 +225,7 @@ std::string ControlServer::handle(const std::string& request) {
     return (ok ? "OK\n" : "ERR ") + out + "\n";
   }
   if (words.size() == 3 && words[0] == "migration" && words[1] == "listen") {
+    std::lock_guard g(m_listener_lock);
     if (!m_listener) m_listener = std::make_unique<MigrationListener>(m_sys, mutate());
     std::string bound, error;
     if (!m_listener->listen(words[2], bound, error)) return "ERR " + error + "\n";
@@ -232,7 +272,13 @@ int control_query(const std::string& mountpoint, const std::string& request, std
     fmt::print(stderr, "mdevsim: {}: {}\n", mountpoint, ec.message());
     return 1;
   }
-  std::string path = run_file(real, ".sock");
+  std::string error;
+  auto path_ok = run_file(real, ".sock", error);
+  if (!path_ok) {
+    fmt::print(stderr, "mdevsim: {}\n", error);
+    return 1;
+  }
+  const std::string& path = *path_ok;
   sockaddr_un addr;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || !make_addr(path, addr) || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {

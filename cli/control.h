@@ -5,19 +5,21 @@
 #pragma once
 
 #include <functional>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
-
-namespace sysfs {
-class FuseServer;
-}
-
 #include <utility>
 #include <vector>
 
 #include "cli/migration_link.h"
+#include "cli/run_files.h"
 #include "mdev/matrix_dev.h"
+
+namespace sysfs {
+class FuseServer;
+}
 
 namespace mdevsim {
 
@@ -29,10 +31,13 @@ std::pair<std::vector<std::string>, vfio_ap::MatrixDev::GuestOptions> guest_star
 // `mdevsim guest show`: the CRYCB masks and the APQNs and control domains.
 std::string guest_text(const vfio_ap::Kvm& kvm);
 
-// Where a simulator mounted at `real_mountpoint` keeps its files:
-// $MDEVSIM_RUN_DIR, else /run/mdevsim for root, else /tmp/mdevsim-<uid>.
-std::string run_file(const std::string& real_mountpoint, const char* suffix);
+// Limits that keep one client from holding up the others or the server.
+constexpr size_t CONTROL_MAX_REQUEST = 64 * 1024;  // bytes up to the newline
+constexpr int CONTROL_RECV_TIMEOUT_S = 5;          // for the request line
+constexpr size_t CONTROL_MAX_CLIENTS = 32;         // served at once
 
+// Serves each client on a thread of its own. Destruction stops accepting,
+// wakes and joins every client, then releases what they may have started.
 class ControlServer {
  public:
   ControlServer(System& sys, sysfs::FuseServer& fuse) : m_sys(sys), m_fuse(fuse) {}
@@ -40,17 +45,27 @@ class ControlServer {
   bool listen(const std::string& path, std::string& error);
 
  private:
-  void serve();
+  struct Client {
+    int fd;  // -1 once the client thread has closed it
+    std::thread thread;
+    bool done = false;
+  };
+  void accept_loop();
+  void serve_client(Client& c);
+  void reap_done();  // joins finished clients, under m_clients_lock
   std::string handle(const std::string& request);
   // Changes go through the FUSE server, which invalidates what they touch.
   Mutate mutate();
 
   System& m_sys;
   sysfs::FuseServer& m_fuse;
-  std::unique_ptr<MigrationListener> m_listener;
-  std::string m_path;
+  std::mutex m_listener_lock;
+  std::unique_ptr<MigrationListener> m_listener;  // under m_listener_lock
+  MadeFile m_socket;
   int m_fd = -1;
   std::thread m_thread;
+  std::mutex m_clients_lock;
+  std::list<Client> m_clients;  // under m_clients_lock
 };
 
 // Sends one request to the simulator mounted at `mountpoint` and prints the

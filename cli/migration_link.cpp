@@ -87,12 +87,12 @@ void qemu_log(System& sys, const std::string& guest, std::string line) { sys.qem
 
 // ------------------------------------------------------------ destination
 
+// Accepting ends before the socket is closed: a closed fd's number may be
+// reused at once, and accept4() on it would never return.
 MigrationListener::~MigrationListener() {
-  if (m_fd >= 0) {
-    shutdown(m_fd, SHUT_RDWR);
-    close(m_fd);
-  }
+  if (m_fd >= 0) shutdown(m_fd, SHUT_RDWR);
   if (m_thread.joinable()) m_thread.join();
+  if (m_fd >= 0) close(m_fd);
 }
 
 bool MigrationListener::listen(const std::string& address, std::string& bound, std::string& error) {

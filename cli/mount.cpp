@@ -16,7 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -43,6 +45,37 @@ std::optional<ap::HostConfig> load_host(const std::string& host_file) {
   return std::move(*host);
 }
 
+struct MountEntry {
+  std::string target;  // unescaped
+  std::string fstype;
+};
+
+// /proc/self/mountinfo: "id parent major:minor root mountpoint opts [tags] - fstype ...",
+// with space, tab, newline and backslash in paths as octal escapes.
+std::vector<MountEntry> mounts() {
+  std::vector<MountEntry> out;
+  std::ifstream mi("/proc/self/mountinfo");
+  for (std::string line; std::getline(mi, line);) {
+    std::istringstream ls(line);
+    std::string f[5], w;
+    for (auto& x : f) ls >> x;
+    while (ls >> w && w != "-") {
+    }
+    MountEntry e;
+    ls >> e.fstype;
+    for (size_t i = 0; i < f[4].size(); ++i) {
+      if (f[4][i] == '\\' && i + 3 < f[4].size()) {
+        e.target += static_cast<char>(std::stoi(f[4].substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        e.target += f[4][i];
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // The mount point must be an existing directory that nothing is mounted on.
 bool check_mountpoint(const std::string& path, std::string& real, std::string& error) {
   struct stat st{};
@@ -55,14 +88,8 @@ bool check_mountpoint(const std::string& path, std::string& real, std::string& e
     return false;
   }
   real = std::filesystem::canonical(path).string();
-  std::ifstream mi("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mi, line)) {
-    // "id parent major:minor root mountpoint ..."
-    std::istringstream ls(line);
-    std::string f[5];
-    for (auto& x : f) ls >> x;
-    if (f[4] == real) {
+  for (auto& m : mounts()) {
+    if (m.target == real) {
       error = fmt::format("mountpoint {}: busy, something is already mounted there", path);
       return false;
     }
@@ -83,41 +110,101 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
-// Serves until unmounted. `ready` gets "K" once the mount is up, or "E" and
-// the error.
-int serve(ap::HostConfig host, const std::string& mountpoint, const std::string& real, int ready_fd) {
+// Takes the mount point's pid lock, made with O_NOFOLLOW in the checked run
+// directory. A server on its way out holds it until it has released
+// everything: wait for it a while.
+int lock_pidfile(const std::string& path, const std::string& mountpoint, std::string& error) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      error = fmt::format("pid file {}: {}", path, std::strerror(errno));
+      return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      // Its last holder may have unlinked it between our open and lock.
+      struct stat held{}, now{};
+      if (fstat(fd, &held) == 0 && lstat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev && held.st_ino == now.st_ino)
+        return fd;
+    }
+    close(fd);
+    if (std::chrono::steady_clock::now() > deadline) {
+      error = fmt::format("mountpoint {}: the simulator served there before has not exited (pid file {})", mountpoint, path);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Mounts, serves until unmounted, and releases everything it made.
+int serve_mounted(ap::HostConfig host, const std::string& mountpoint, const std::string& sock, std::string& error,
+                  int& ready_fd) {
   System sys(std::move(host));
   sysfs::FuseServer server(sys.tree(), sys.lock());
-  std::string error;
-  if (!server.mount(mountpoint, error, true)) {
-    if (ready_fd >= 0) write_all(ready_fd, "E" + error);
-    else fail(error);
-    return 1;
-  }
+  if (!server.mount(mountpoint, error, true)) return 1;
   ControlServer control(sys, server);
-  if (!control.listen(run_file(real, ".sock"), error)) {
-    if (ready_fd >= 0) write_all(ready_fd, "E" + error);
-    else fail(error);
-    return 1;
-  }
-  // The pid file is locked while the server runs (umount waits for that).
-  std::string pidfile = run_file(real, ".pid");
-  int pfd = open(pidfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (pfd >= 0 && flock(pfd, LOCK_EX | LOCK_NB) == 0) {
-    ftruncate(pfd, 0);
-    write_all(pfd, fmt::format("{}\n{}\n", getpid(), real));
-  }
+  if (!control.listen(sock, error)) return 1;
   if (ready_fd >= 0) {
     write_all(ready_fd, "K");
     close(ready_fd);
+    ready_fd = -1;
   }
   server.loop();
   server.unmount();
-  if (pfd >= 0) {
-    unlink(pidfile.c_str());
-    close(pfd);
-  }
   return 0;
+}
+
+// Serves until unmounted. `ready_fd` gets "K" once the mount is up, or "E"
+// and the error; -1 prints the error instead. The pid file stays locked
+// until everything else is released (umount waits for that).
+int serve(ap::HostConfig host, const std::string& mountpoint, const std::string& real, int ready_fd) {
+  std::string error;
+  auto pidfile = run_file(real, ".pid", error);
+  auto sock = pidfile ? run_file(real, ".sock", error) : std::nullopt;
+  int pfd = sock ? lock_pidfile(*pidfile, mountpoint, error) : -1;
+  int rc = 1;
+  if (pfd >= 0) {
+    MadeFile pid;
+    pid.record(*pidfile);
+    if (ftruncate(pfd, 0) == 0) write_all(pfd, fmt::format("{}\n{}\n", getpid(), real));
+    rc = serve_mounted(std::move(host), mountpoint, *sock, error, ready_fd);
+    // The lock goes with the process (exit closes pfd after freeing its
+    // memory): umount returns only once the server is gone.
+    pid.remove();
+  }
+  if (rc != 0 && ready_fd >= 0) write_all(ready_fd, "E" + error);
+  else if (rc != 0) fail(error);
+  return rc;
+}
+
+// A user who is not root unmounts through the setuid fusermount3, as
+// libfuse does. Its errors are turned back into an errno where they are
+// the ones umount2() gives root; anything else is its own message.
+int fusermount_u(const std::string& real, std::string& error) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return errno;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 2);
+    execlp("fusermount3", "fusermount3", "-u", "--", real.c_str(), static_cast<char*>(nullptr));
+    fmt::print(stderr, "fusermount3: {}", std::strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string msg;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  if (msg.find("Device or resource busy") != std::string::npos) return EBUSY;
+  if (msg.find("not found in") != std::string::npos) return EINVAL;
+  error = msg.empty() ? "fusermount3 -u failed" : msg;
+  return EPERM;
 }
 
 }  // namespace
@@ -158,13 +245,15 @@ int cmd_umount(const std::string& mountpoint) {
   std::error_code ec;
   std::string real = std::filesystem::canonical(mountpoint, ec).string();
   if (ec) return fail(fmt::format("mountpoint {}: {}", mountpoint, ec.message()));
-  if (umount2(real.c_str(), 0) != 0) {
-    if (errno == EINVAL) return fail(fmt::format("{}: not mounted", mountpoint));
-    if (errno == EBUSY) return fail(fmt::format("{}: busy (a process is using it)", mountpoint));
-    return fail(fmt::format("umount {}: {}", mountpoint, std::strerror(errno)));
-  }
+  std::string error;
+  auto pidfile = run_file(real, ".pid", error);
+  if (!pidfile) return fail(error);
+  int err = geteuid() == 0 ? (umount2(real.c_str(), 0) == 0 ? 0 : errno) : fusermount_u(real, error);
+  if (err == EINVAL) return fail(fmt::format("{}: not mounted", mountpoint));
+  if (err == EBUSY) return fail(fmt::format("{}: busy (a process is using it)", mountpoint));
+  if (err) return fail(error.empty() ? fmt::format("umount {}: {}", mountpoint, std::strerror(err)) : error);
   // Wait until the server has left (it holds its pid file locked).
-  int pfd = open(run_file(real, ".pid").c_str(), O_RDONLY | O_CLOEXEC);
+  int pfd = open(pidfile->c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (pfd < 0) return 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (flock(pfd, LOCK_SH | LOCK_NB) != 0) {
@@ -229,8 +318,14 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   if (unshare(CLONE_NEWNS) != 0)
     return fail(fmt::format("exec: cannot create a mount namespace: {} (run as root)", std::strerror(errno)));
   std::string error;
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return fail(fmt::format("exec: cannot make / private: {}", std::strerror(errno)));
+  // Slave, not private: unmounts on the host still reach this namespace, so
+  // it pins no other mount (another simulator's umount must not fail). Where
+  // the host's mounts are private there is no propagation: other
+  // simulators' mounts are detached here, so that they are not held either.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+    return fail(fmt::format("exec: cannot make / a slave mount: {}", std::strerror(errno)));
+  for (auto& m : mounts())
+    if (m.fstype == "fuse.mdevsim") umount2(m.target.c_str(), MNT_DETACH);
   if (!private_mdevctl_dir(error)) return fail("exec: " + error);
   struct stat st{};
   if (stat("/run/lock", &st) == 0 && !mount_tmpfs("/run/lock", error)) return fail("exec: " + error);
@@ -242,7 +337,8 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   sysfs::FuseServer server(sys.tree(), sys.lock());
   if (!server.mount("/sys", error, false)) return fail("exec: " + error);
   ControlServer control(sys, server);
-  if (!control.listen(run_file("/sys", ".sock"), error)) return fail("exec: " + error);
+  auto sock = run_file("/sys", ".sock", error);
+  if (!sock || !control.listen(*sock, error)) return fail("exec: " + error);
   std::thread loop([&] { server.loop(); });
 
   // Like system(): the command gets the terminal's signals, we wait.

@@ -62,6 +62,10 @@ struct FuseServer::Impl {
   std::string mountpoint;
   bool mounted = false;
   bool signals = false;
+  // Who mounted it: nodes show as theirs, and they act as root in them,
+  // as in a sysfs of their own. Root for a root mount, as on a real host.
+  uid_t owner_uid = 0;
+  gid_t owner_gid = 0;
 
   struct InodeRef {
     std::shared_ptr<Node> node;
@@ -77,6 +81,7 @@ struct FuseServer::Impl {
   static Impl& of(fuse_req_t req) { return *static_cast<Impl*>(fuse_req_userdata(req)); }
   static Cred cred(fuse_req_t req) {
     const fuse_ctx* c = fuse_req_ctx(req);
+    if (c->uid == of(req).owner_uid) return Cred{0, 0};
     return Cred{c->uid, c->gid};
   }
 
@@ -91,8 +96,8 @@ struct FuseServer::Impl {
     st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = tree.boot_time();
     st.st_ino = n.ino();
     st.st_mode = type_bits(n) | n.mode();
-    st.st_uid = 0;
-    st.st_gid = 0;
+    st.st_uid = owner_uid;
+    st.st_gid = owner_gid;
     st.st_blksize = 4096;
     switch (n.kind()) {
       case Kind::Dir:
@@ -193,7 +198,8 @@ struct FuseServer::Impl {
       if (!r) return (void)fuse_reply_err(req, r.error().code);
     }
     if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-        (c.uid != 0 || ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != 0) || ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != 0)))
+        (c.uid != 0 || ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != s.owner_uid) ||
+         ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != s.owner_gid)))
       return (void)fuse_reply_err(req, EPERM);
     if (to_set & FUSE_SET_ATTR_MODE) {
       if (c.uid != 0) return (void)fuse_reply_err(req, EPERM);
@@ -412,7 +418,10 @@ bool FuseServer::mount(const std::string& mountpoint, std::string& error, bool h
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());
+  m_impl->owner_uid = geteuid();
+  m_impl->owner_gid = getegid();
   m_impl->se = fuse_session_new(&args, &Impl::ops, sizeof(Impl::ops), m_impl.get());
+  fuse_opt_free_args(&args);  // the session keeps what it parsed
   if (!m_impl->se) {
     error = "cannot create a FUSE session";
     return false;
