@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
-# Configures and builds mdevsim into build/ (RelWithDebInfo, warnings are errors).
+# Configures and builds mdevsim (RelWithDebInfo, warnings are errors):
+# into build/, or with --sanitize=address|thread into build-asan/ or
+# build-tsan/ with those sanitizers (and without the benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+dir=build
+args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+case "${1:-}" in
+  "") ;;
+  --sanitize=address) dir=build-asan args+=(-DMDEVSIM_SANITIZE=address -DMDEVSIM_BUILD_BENCHMARKS=OFF) ;;
+  --sanitize=thread) dir=build-tsan args+=(-DMDEVSIM_SANITIZE=thread -DMDEVSIM_BUILD_BENCHMARKS=OFF) ;;
+  *) echo "usage: $0 [--sanitize=address|thread]" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" "${args[@]}" >/dev/null
+cmake --build "$dir" -j"$(nproc)"

@@ -8,7 +8,6 @@
 
 #include <cstring>
 #include <mutex>
-#include <regex>
 #include <shared_mutex>
 #include <sstream>
 #include <stdexcept>
@@ -42,7 +41,17 @@ bool start_guest(MatrixDev& md, const std::string& name, const std::string& uuid
     return md.start_guest(name, std::vector<std::string>{uuid}, typename MatrixDev::GuestOptions{}, error);
 }
 
-std::string strip_ansi(const std::string& s) { return std::regex_replace(s, std::regex("\x1b\\[[0-9;]*m"), ""); }
+// Drops SGR sequences (ESC [ digits and semicolons m).
+std::string strip_ansi(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t end = i;
+    if (s.compare(i, 2, "\x1b[") == 0) end = s.find_first_not_of("0123456789;", i + 2);
+    if (end != i && end != std::string::npos && s[end] == 'm') i = end;
+    else out += s[i];
+  }
+  return out;
+}
 
 size_t count(const std::string& s, const std::string& what) {
   size_t n = 0;
