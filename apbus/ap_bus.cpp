@@ -19,9 +19,7 @@ namespace {
 // sends a synthetic event on /devices/ap.
 Result<std::string> root_uevent_show(ApBus&) { return std::string(); }
 Result<size_t> root_uevent_store(ApBus& bus, std::string_view buf) {
-  auto ev = sysfs::parse_synth_uevent(buf);
-  if (!ev) return ev.error();
-  bus.uevents().send(ev->action, "/devices/ap", "ap", ev->env, {});
+  SIM_TRY_VOID(bus.uevents().synth(buf, "/devices/ap", "ap", {}));
   return buf.size();
 }
 const sysfs::AttrOps root_uevent_attr = {"uevent", 0644, sysfs::show_thunk<ApBus, root_uevent_show>,

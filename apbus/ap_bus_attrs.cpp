@@ -120,8 +120,7 @@ Store drivers_probe_store(ApBus& bus, std::string_view buf) {
 
 // The bus kobject's uevent: SUBSYSTEM is the kset name "bus".
 Store bus_uevent_store(ApBus& bus, std::string_view buf) {
-  auto ev = SIM_TRY(sysfs::parse_synth_uevent(buf));
-  bus.uevents().send(ev.action, "/bus/ap", "bus", ev.env, {});
+  SIM_TRY_VOID(bus.uevents().synth(buf, "/bus/ap", "bus", {}));
   return buf.size();
 }
 
@@ -163,8 +162,7 @@ Store unbind_store(ApDriver& drv, std::string_view buf) {
 }
 
 Store driver_uevent_store(ApDriver& drv, std::string_view buf) {
-  auto ev = SIM_TRY(sysfs::parse_synth_uevent(buf));
-  drv.bus->uevents().send(ev.action, "/bus/ap/drivers/" + drv.name(), "drivers", ev.env, {});
+  SIM_TRY_VOID(drv.bus->uevents().synth(buf, "/bus/ap/drivers/" + drv.name(), "drivers", {}));
   return buf.size();
 }
 
@@ -184,18 +182,12 @@ Show device_uevent_show(ApDevice& dev) {
 
 // Kernel: uevent_store() + kobject_synth_uevent(), with both log lines.
 Store device_uevent_store(ApDevice& dev, std::string_view buf) {
-  auto ev = sysfs::parse_synth_uevent(buf);
-  if (!ev) {
-    auto& log = dev.bus->klog();
-    std::string_view a = base::c_str(buf);
-    bool known_action = a.find(' ') != std::string_view::npos && sysfs::parse_synth_uevent(a.substr(0, a.find(' ')));
-    log.log(base::LogLevel::WARNING, fmt::format("synth uevent: {}: {}", dev.name,
-                                                 known_action ? "incorrect uevent action arguments" : "unknown uevent action string"));
-    log.log(base::LogLevel::ERR, fmt::format("{} {}: uevent: failed to send synthetic uevent: -{}",
-                                             dev.driver ? dev.driver->name() : "ap", dev.name, ev.error().code));
-    return ev.error();
+  auto r = dev.bus->uevents().synth(buf, dev.bus->devpath(dev), "ap", dev.bus->uevent_vars(dev));
+  if (!r) {
+    dev.bus->klog().log(base::LogLevel::ERR, fmt::format("{} {}: uevent: failed to send synthetic uevent: -{}",
+                                                         dev.driver ? dev.driver->name() : "ap", dev.name, r.error().code));
+    return r.error();
   }
-  dev.bus->send_uevent(dev, ev->action, ev->env);
   return buf.size();
 }
 

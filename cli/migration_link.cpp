@@ -10,6 +10,7 @@
 
 #include "base/hex.h"
 #include "cli/system.h"
+#include "migration/ap_config_stream.h"
 #include "migration/virsh_messages.h"
 
 namespace mdevsim {
@@ -186,6 +187,12 @@ void MigrationListener::incoming(int fd) {
     auto& md = m_sys.matrix_dev();
     vfio_ap::MatrixMdev* m = md.find(uuid);
     Result<size_t> r = bytes && m ? md.mig_write(data_fd, *bytes, false) : Result<size_t>(base::Errno{EIO});
+    // A stream that ends before its header says: the device takes it (and
+    // RESUMING -> STOP leaves the mdev as it was, as the kernel does), but
+    // QEMU's load fails. Its vfio_load_state() ends on the stream's error,
+    // EIO once a QEMUFile hits the end (qemu_fill_buffer()); EINVAL is for
+    // tags it does not know, which this line protocol has none of.
+    if (r && *r < migration::announced_size(*bytes)) r = base::Errno{EIO};
     // A queue whose TAPQ failed, for the source's message.
     std::string apqn = !r && m && m->mig ? virsh::tapq_failed_apqn(m->mig->resume_log) : "-";
     if (r && m) r = md.mig_set_state(*m, MigState::RUNNING).has_value() ? r : Result<size_t>(base::Errno{EIO});

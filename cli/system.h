@@ -41,7 +41,7 @@ class System {
   std::shared_mutex m_lock;
   sysfs::Tree m_tree;
   base::KernelLog m_klog;
-  sysfs::UeventLog m_uevents;
+  sysfs::UeventLog m_uevents{&m_klog};
   std::unique_ptr<ap::ApBus> m_ap_bus;
   std::unique_ptr<mdev::MdevCore> m_mdev_core;
   std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;

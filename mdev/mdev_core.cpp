@@ -68,11 +68,10 @@ Show uevent_show(MdevDevice& dev) {
   return dev.state == MdevDevice::State::Bound ? "DRIVER=" + dev.type->driver() + "\n" : std::string();
 }
 Store uevent_store(MdevDevice& dev, std::string_view buf) {
-  auto ev = SIM_TRY(sysfs::parse_synth_uevent(buf));
   auto& core = dev.type->core();
   std::vector<std::string> vars;
   if (dev.state == MdevDevice::State::Bound) vars.push_back("DRIVER=" + dev.type->driver());
-  core.uevents().send(ev.action, core.devpath(dev), "mdev", ev.env, vars);
+  SIM_TRY_VOID(core.uevents().synth(buf, core.devpath(dev), "mdev", vars));
   return buf.size();
 }
 

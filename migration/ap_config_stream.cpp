@@ -28,6 +28,10 @@ std::vector<uint8_t> encode(const ApConfig& c) {
   return b;
 }
 
+size_t announced_size(std::span<const uint8_t> stream) {
+  return stream.size() < 4 ? 0 : config_size(get_be(stream, 0, 4));
+}
+
 base::Result<size_t> ResumeBuffer::write(std::span<const uint8_t> data, bool positioned) {
   if (positioned) return base::Errno{ESPIPE};
   if (data.empty()) return base::Errno{EINVAL};

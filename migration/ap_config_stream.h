@@ -35,6 +35,8 @@ inline constexpr uint32_t MAX_AP_QUEUES = 256 * 256;  // AP_DEVICES * AP_DOMAINS
 inline constexpr size_t config_size(size_t num_queues) { return CONFIG_HEADER_SIZE + num_queues * QUEUE_INFO_SIZE; }
 
 std::vector<uint8_t> encode(const ApConfig& c);
+// The length the stream's num_queues announces; 0 if it has no num_queues.
+size_t announced_size(std::span<const uint8_t> stream);
 
 // The destination's side of the stream (vfio_ap_resuming_write()): it
 // takes write(2)s until the last byte has arrived.

@@ -192,6 +192,17 @@ struct FuseServer::Impl {
     auto n = s.node(ino);
     if (!n || n->removed()) return (void)fuse_reply_err(req, ENOENT);
     Cred c = cred(req);
+    // utimensat(): to "now" (NULL or UTIME_NOW) a non-owner needs write
+    // permission (may_setattr(): EACCES); explicit times only the owner (or
+    // CAP_FOWNER) may set (setattr_prepare(): EPERM). Every node is root's.
+    const bool now = to_set & (FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+    const bool explicit_time = ((to_set & FUSE_SET_ATTR_ATIME) && !(to_set & FUSE_SET_ATTR_ATIME_NOW)) ||
+                               ((to_set & FUSE_SET_ATTR_MTIME) && !(to_set & FUSE_SET_ATTR_MTIME_NOW));
+    if (c.uid != 0 && now && !explicit_time) {
+      auto r = access_permission(*n, W_OK, c);
+      if (!r) return (void)fuse_reply_err(req, r.error().code);
+    }
+    if (c.uid != 0 && explicit_time) return (void)fuse_reply_err(req, EPERM);
     if ((to_set & FUSE_SET_ATTR_SIZE) && n->kind() == Kind::Dir) return (void)fuse_reply_err(req, EISDIR);
     if (to_set & FUSE_SET_ATTR_SIZE) {
       auto r = open_permission(*n, false, true, c);

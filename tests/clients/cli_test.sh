@@ -28,7 +28,7 @@ expect "umount: busy" 1 "mdevsim: $tmp/mp: busy (a process is using it)" -- "$MD
 wait
 echo bad > "$tmp/mp/bus/ap/devices/card06/uevent" 2>/dev/null
 expect "dmesg" 0 "vfio_ap matrix: MDEV: Registered
-synth uevent: card06: unknown uevent action string
+synth uevent: /devices/ap/card06: unknown uevent action string
 cex4card card06: uevent: failed to send synthetic uevent: -22" -- sh -c "'$MDEVSIM' dmesg '$tmp/mp' | sed 's/^\[ *[0-9.]*\] //'"
 echo -6 > "$tmp/mp/bus/ap/apmask"
 expect "uevents" 0 "KERNEL change   /devices/ap (ap)

@@ -18,7 +18,7 @@ const std::map<int, std::string>& errno_names() {
       {EBUSY, "EBUSY"},   {EEXIST, "EEXIST"},   {ENODEV, "ENODEV"}, {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
       {EINVAL, "EINVAL"}, {EACCES, "EACCES"},   {ERANGE, "ERANGE"}, {EUSERS, "EUSERS"}, {EADDRINUSE, "EADDRINUSE"},
       {EADDRNOTAVAIL, "EADDRNOTAVAIL"}, {ECANCELED, "ECANCELED"}, {ESPIPE, "ESPIPE"}, {EAGAIN, "EAGAIN"},
-      {EOPNOTSUPP, "EOPNOTSUPP"}};
+      {EOPNOTSUPP, "EOPNOTSUPP"}, {ENOMEM, "ENOMEM"}};
   return names;
 }
 
