@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
+#include "base/json_input.h"
 #include "base/kstrto.h"
 
 namespace ap {
@@ -84,8 +83,9 @@ Bitmap256 get_mask(const json& v, const std::string& key) {
 QciFlags get_features(const json& v, const std::string& key) {
   if (!v.is_array()) fail(key, "must be a list of APSC, APXA, QACT, RC8A, APSB");
   QciFlags f{false, false, false, false, false};
-  for (auto& e : v) {
-    std::string s = e.is_string() ? e.get<std::string>() : e.dump();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) fail(fmt::format("{}[{}]", key, i), "must be a string such as \"APSC\"");
+    const std::string& s = v[i].get_ref<const std::string&>();
     if (s == "APSC") f.apsc = true;
     else if (s == "APXA") f.apxa = true;
     else if (s == "QACT") f.qact = true;
@@ -205,6 +205,8 @@ HostConfig parse(const json& doc) {
 }  // namespace
 
 Result<HostConfig> parse_host_config(std::string_view json_text, std::string& error) {
+  error = base::check_json_input(json_text);
+  if (!error.empty()) return Errno{EINVAL};
   try {
     return parse(json::parse(json_text));
   } catch (const BadKey& e) {
@@ -219,14 +221,8 @@ Result<HostConfig> parse_host_config(std::string_view json_text, std::string& er
 }
 
 Result<HostConfig> load_host_file(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = fmt::format("cannot read host file {}", path);
-    return Errno{ENOENT};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto host = parse_host_config(ss.str(), error);
+  auto text = base::read_input_file(path, error);
+  auto host = text ? parse_host_config(*text, error) : Result<HostConfig>(text.error());
   if (!host) error = fmt::format("host file {}: {}", path, error);
   return host;
 }

@@ -129,8 +129,35 @@ TEST(HostConfig, InvalidJsonSaysWhere) {
   EXPECT_FALSE(ap::parse_host_config("{\"ap\": {\"cards\": [}", error).has_value());
   EXPECT_EQ(error.rfind("not valid JSON: parse error at line 1, column 19: syntax error", 0), 0u) << error;
   EXPECT_NE(error.find("line 1, column 19"), std::string::npos) << error;
-  EXPECT_FALSE(ap::load_host_file("/nonexistent/host.json", error).has_value());
-  EXPECT_EQ(error, "cannot read host file /nonexistent/host.json");
+}
+
+// Probe issue 12, items 7 and 11a, b, d: one line with the reason, no crash,
+// no endless read.
+TEST(HostConfig, HostileFilesGiveOneLine) {
+  auto features = [](size_t depth) {
+    return R"({"ap": {"features": ["APSC", )" + std::string(depth, '[') + std::string(depth, ']') + "]}}";
+  };
+  std::string error;
+  EXPECT_FALSE(ap::parse_host_config(features(29), error).has_value());  // 32 levels with the 3 around
+  EXPECT_EQ(error, "ap.features[1]: must be a string such as \"APSC\"");
+  for (size_t depth : {30, 100000}) {
+    EXPECT_FALSE(ap::parse_host_config(features(depth), error).has_value());
+    EXPECT_EQ(error, "JSON nested deeper than 32 levels");
+  }
+  EXPECT_FALSE(ap::parse_host_config(R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "master_keys": "a\u0000b"}]}})", error));
+  EXPECT_EQ(error, R"(ap.cards[0].master_keys: contains the control character \u0000)");
+
+  const std::pair<const char*, std::pair<int, const char*>> files[] = {
+      {"/dev/zero", {EFBIG, "host file /dev/zero: larger than 64 MiB"}},
+      {"/tmp", {EISDIR, "host file /tmp: Is a directory"}},
+      {"/nonexistent/host.json", {ENOENT, "host file /nonexistent/host.json: No such file or directory"}},
+  };
+  for (auto& [path, want] : files) {
+    auto h = ap::load_host_file(path, error);
+    ASSERT_FALSE(h.has_value()) << path;
+    EXPECT_EQ(h.error().code, want.first) << path;
+    EXPECT_EQ(error, want.second);
+  }
 }
 
 }  // namespace
