@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "base/hex.h"
+#include "base/json_input.h"
 #include "base/kstrto.h"
 
 namespace migration {
@@ -254,6 +253,8 @@ std::string to_json(const HostSnapshot& s) {
 }
 
 base::Result<HostSnapshot> parse_snapshot(std::string_view json_text, std::string& error) {
+  error = base::check_json_input(json_text);
+  if (!error.empty()) return Errno{EINVAL};
   try {
     return parse(json::parse(json_text));
   } catch (const Bad& e) {
@@ -268,14 +269,8 @@ base::Result<HostSnapshot> parse_snapshot(std::string_view json_text, std::strin
 }
 
 base::Result<HostSnapshot> load_snapshot(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = fmt::format("snapshot {}: cannot be read", path);
-    return Errno{ENOENT};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto s = parse_snapshot(ss.str(), error);
+  auto text = base::read_input_file(path, error);
+  auto s = text ? parse_snapshot(*text, error) : base::Result<HostSnapshot>(text.error());
   if (!s) error = fmt::format("snapshot {}: {}", path, error);
   return s;
 }

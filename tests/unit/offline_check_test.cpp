@@ -113,6 +113,33 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
   }
 }
 
+// Probe issue 12, items 7 and 11a, b, d: one line with the reason, no crash,
+// no endless read.
+TEST(HostSnapshot, HostileSnapshotsGiveOneLine) {
+  std::string good = to_json(host("h", true)), error;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    return t.replace(t.find(from), from.size(), to);
+  };
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  EXPECT_FALSE(parse_snapshot(with("\"host\":\"h\"", "\"host\":" + deep), error).has_value());
+  EXPECT_EQ(error, "JSON nested deeper than 32 levels");
+  EXPECT_FALSE(parse_snapshot(with("\"name\":\"vm1\"", R"("name":"vm1\u0000")"), error).has_value());
+  EXPECT_EQ(error, R"(guests[0].name: contains the control character \u0000)");
+
+  const std::pair<const char*, std::pair<int, const char*>> files[] = {
+      {"/dev/zero", {EFBIG, "snapshot /dev/zero: larger than 64 MiB"}},
+      {"/tmp", {EISDIR, "snapshot /tmp: Is a directory"}},
+      {"/nonexistent/s.json", {ENOENT, "snapshot /nonexistent/s.json: No such file or directory"}},
+  };
+  for (auto& [path, want] : files) {
+    auto s = load_snapshot(path, error);
+    ASSERT_FALSE(s.has_value()) << path;
+    EXPECT_EQ(s.error().code, want.first) << path;
+    EXPECT_EQ(error, want.second);
+  }
+}
+
 TEST(OfflineCheck, SuccessAndTheSeedsFailures) {
   const HostSnapshot src = host("src", true);
   HostSnapshot dst = host("dst", false);
