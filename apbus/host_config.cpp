@@ -51,9 +51,11 @@ void only_keys(const json& obj, const std::string& where, std::initializer_list<
 
 unsigned get_uint(const json& v, const std::string& key, unsigned max) {
   if (!v.is_number_integer()) fail(key, "must be an integer");
-  auto n = v.get<int64_t>();
-  if (n < 0 || n > static_cast<int64_t>(max)) fail(key, fmt::format("{} is out of range 0..{}", n, max));
-  return static_cast<unsigned>(n);
+  // nlohmann keeps a number above INT64_MAX unsigned, a negative one signed;
+  // dump() shows it as written.
+  bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= max : v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
+  if (!in_range) fail(key, fmt::format("{} is out of range 0..{}", v.dump(), max));
+  return v.get<unsigned>();
 }
 
 bool get_bool(const json& v, const std::string& key) {

@@ -60,8 +60,10 @@ bool get_bool(const json& v, const std::string& key) {
 }
 
 unsigned get_uint(const json& v, const std::string& key, unsigned max) {
-  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > max)
-    fail(key, fmt::format("must be an integer from 0 to {}", max));
+  // nlohmann keeps a number above INT64_MAX unsigned, a negative one signed.
+  bool ok = v.is_number_unsigned() ? v.get<uint64_t>() <= max
+                                   : v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
+  if (!ok) fail(key, fmt::format("must be an integer from 0 to {}", max));
   return v.get<unsigned>();
 }
 
@@ -125,7 +127,8 @@ QueueSnapshot get_queue(const json& v, const std::string& where) {
 
 HostSnapshot parse(const json& doc) {
   only_keys(doc, "(top level)", {"mdevsim_snapshot", "host", "vfio_ap", "ap", "queues", "mdevs", "guests"});
-  if (!doc.contains("mdevsim_snapshot") || doc["mdevsim_snapshot"] != FORMAT)
+  // An integer: json compares 1.0 equal to 1.
+  if (!doc.contains("mdevsim_snapshot") || !doc["mdevsim_snapshot"].is_number_integer() || doc["mdevsim_snapshot"] != FORMAT)
     fail("mdevsim_snapshot", fmt::format("must be {}: this is not an mdevsim snapshot of this layout", FORMAT));
   HostSnapshot s;
   s.host = get_string(member(doc, "", "host"), "host");

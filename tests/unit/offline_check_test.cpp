@@ -94,6 +94,13 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
       {with("\"apqn\":\"05.0004\"", "\"apqn\":\"05.0100\""), "queues[0].apqn: must be an APQN such as \"05.0047\""},
       {with("\"apqn\":\"05.0047\"", "\"apqn\":\"05.0004\""), "queues[1].apqn: 05.0004 is listed twice"},
       {with("\"tapq_rc\":0", "\"tapq_rc\":256"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      // Probe issue 12, item 11c: beyond int64, negative, floats.
+      {with("\"tapq_rc\":0", "\"tapq_rc\":18446744073709551615"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"tapq_rc\":0", "\"tapq_rc\":-1"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"tapq_rc\":0", "\"tapq_rc\":0.0"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"adapters\":[5,6]", "\"adapters\":[5,4294967302]"), "mdevs[0].matrix.adapters[1]: must be an integer from 0 to 255"},
+      {with("\"mdevsim_snapshot\":1", "\"mdevsim_snapshot\":1.0"),
+       "mdevsim_snapshot: must be 1: this is not an mdevsim snapshot of this layout"},
       {with("\"hwinfo\":\"0x920000000bff0007\"", "\"hwinfo\":\"92\""), "queues[0].hwinfo: must be the TAPQ word as \"0x\" and hex digits"},
       {with("\"AES\"", "\"DES\""), "queues[0].mkvps.DES: unknown key"},
       {with("\"AES\":\"0x1111111111111111\",", ""), "queues[0].mkvps.AES: is missing"},
