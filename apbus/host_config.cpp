@@ -156,9 +156,18 @@ CardConfig get_card(const json& c, const std::string& where, const HostConfig& h
   if (card.mode == CardMode::CCA) card.serialnr = fmt::format("SIM{:05X}", card.id);
   if (card.mode == CardMode::EP11) card.serialnr = fmt::format("SIM{:013X}", card.id);
   if (c.contains("serialnr")) {
-    if (!c["serialnr"].is_string() || c["serialnr"].get<std::string>().size() > 16)
-      fail(where + ".serialnr", "must be a string of at most 16 characters");
-    card.serialnr = c["serialnr"].get<std::string>();
+    // As a card reports it: CCA 8 characters of the FQ reply, EP11 16;
+    // letters and digits, since sysfs, replies and logs show it as is.
+    if (card.mode == CardMode::Accel)
+      fail(where + ".serialnr", fmt::format("only CCA and EP11 coprocessors report a serial number, not {}", t));
+    size_t max = card.mode == CardMode::CCA ? 8 : 16;
+    auto alnum = [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); };
+    const json& s = c["serialnr"];
+    std::string sn = s.is_string() ? s.get<std::string>() : "";
+    if (!s.is_string() || sn.size() > max || !std::all_of(sn.begin(), sn.end(), alnum))
+      fail(where + ".serialnr", fmt::format("must be at most {} letters and digits, as {} card reports it", max,
+                                            card.mode == CardMode::CCA ? "a CCA" : "an EP11"));
+    card.serialnr = sn;
   }
   if (c.contains("master_keys")) {
     if (card.mode != CardMode::CCA) fail(where + ".master_keys", fmt::format("only CCA coprocessors hold master keys, not {}", t));

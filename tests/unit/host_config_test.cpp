@@ -121,6 +121,23 @@ TEST(HostConfig, BadHostsNameTheKeyAndTheReason) {
        "ap.cards[0].functions: 18446744073709551615 is out of range 0..4294967295"},
       {R"({"ap": {"domain": 4.0}})", "ap.domain: must be an integer"},
       {R"({"ap": {"domain": 1e3}})", "ap.domain: must be an integer"},
+      // Item 11d: a serial number as a real card reports it.
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AADFK71"}]}})",
+       "ap.cards[0].serialnr: must be at most 8 letters and digits, as a CCA card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93\u00ffDFK7"}]}})",
+       "ap.cards[0].serialnr: must be at most 8 letters and digits, as a CCA card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": "93AA FL85"}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": "93AAFL85AB12CD345"}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": 93}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5A", "serialnr": "93AADFK7"}]}})",
+       "ap.cards[0].serialnr: only CCA and EP11 coprocessors report a serial number, not CEX5A"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AA\nK7"}]}})",
+       R"(ap.cards[0].serialnr: contains the control character \u000a)"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AA\u0000K7"}]}})",
+       R"(ap.cards[0].serialnr: contains the control character \u0000)"},
       {R"({"ap": {}, "css": {}})", "css: unknown key"},
       {R"({})", "ap: is missing"},
       {R"([1, 2])", "(top level): must be an object"},
@@ -135,6 +152,8 @@ TEST(HostConfig, BadHostsNameTheKeyAndTheReason) {
 
 TEST(HostConfig, InvalidJsonSaysWhere) {
   std::string error;
+  EXPECT_FALSE(ap::parse_host_config("{\"ap\": {\"cards\": [{\"id\": 1, \"type\": \"CEX5C\", \"serialnr\": \"\xff\"}]}}", error));
+  EXPECT_TRUE(error.starts_with("not valid JSON: ")) << "invalid UTF-8: " << error;
   EXPECT_FALSE(ap::parse_host_config("{\"ap\": {\"cards\": [}", error).has_value());
   EXPECT_EQ(error.rfind("not valid JSON: parse error at line 1, column 19: syntax error", 0), 0u) << error;
   EXPECT_NE(error.find("line 1, column 19"), std::string::npos) << error;
