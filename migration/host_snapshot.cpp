@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "base/hex.h"
 #include "base/json_input.h"
@@ -88,6 +88,18 @@ Masks get_masks(const json& v, const std::string& where) {
           get_ids(member(v, where, "control_domains"), where + ".control_domains")};
 }
 
+// An mdev's name as sysfs shows it: a lower-case UUID.
+std::string get_uuid(const json& v, const std::string& key) {
+  std::string s = v.is_string() ? v.get<std::string>() : "";
+  bool ok = s.size() == 36;
+  for (size_t i = 0; ok && i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+  }
+  if (!ok) fail(key, "must be a lower-case UUID such as \"62177883-f1bb-47f0-914d-32a22e3a8804\"");
+  return s;
+}
+
 uint16_t get_apqn(const json& v, const std::string& key) {
   std::string s = v.is_string() ? v.get<std::string>() : "";
   unsigned apid = 0, apqi = 0;
@@ -157,13 +169,13 @@ HostSnapshot parse(const json& doc) {
 
   const json& mdevs = member(doc, "", "mdevs");
   if (!mdevs.is_array()) fail("mdevs", "must be a list");
-  std::set<std::string> uuids;
+  std::map<std::string, size_t> mdev_at;  // uuid -> index in s.mdevs
   for (size_t i = 0; i < mdevs.size(); ++i) {
     std::string where = fmt::format("mdevs[{}]", i);
     only_keys(mdevs[i], where, {"uuid", "matrix", "guest_matrix", "guest"});
     MdevSnapshot m;
-    m.uuid = get_string(member(mdevs[i], where, "uuid"), where + ".uuid");
-    if (!uuids.insert(m.uuid).second) fail(where + ".uuid", m.uuid + " is listed twice");
+    m.uuid = get_uuid(member(mdevs[i], where, "uuid"), where + ".uuid");
+    if (!mdev_at.emplace(m.uuid, i).second) fail(where + ".uuid", m.uuid + " is listed twice");
     m.matrix = get_masks(member(mdevs[i], where, "matrix"), where + ".matrix");
     m.guest_matrix = get_masks(member(mdevs[i], where, "guest_matrix"), where + ".guest_matrix");
     const json& g = member(mdevs[i], where, "guest");
@@ -173,17 +185,37 @@ HostSnapshot parse(const json& doc) {
 
   const json& guests = member(doc, "", "guests");
   if (!guests.is_array()) fail("guests", "must be a list");
-  std::set<std::string> names;
+  std::map<std::string, std::string> mdev_of;  // guest name -> its mdev or ""
   for (size_t i = 0; i < guests.size(); ++i) {
     std::string where = fmt::format("guests[{}]", i);
     only_keys(guests[i], where, {"name", "mdev"});
     GuestSnapshot g;
     g.name = get_string(member(guests[i], where, "name"), where + ".name");
-    if (!names.insert(g.name).second) fail(where + ".name", g.name + " is listed twice");
+    if (g.name.empty()) fail(where + ".name", "must not be empty");  // "" is an mdev's "no guest"
     const json& m = member(guests[i], where, "mdev");
     if (!m.is_null()) g.mdev = get_string(m, where + ".mdev");
-    if (!g.mdev.empty() && !uuids.count(g.mdev)) fail(where + ".mdev", g.mdev + " is not among the mdevs");
+    if (!mdev_of.emplace(g.name, g.mdev).second) fail(where + ".name", g.name + " is listed twice");
     s.guests.push_back(std::move(g));
+  }
+  // A guest and its mdev name each other, as vfio_ap links the KVM and the
+  // device: one guest per mdev, one mdev per guest.
+  for (size_t i = 0; i < s.guests.size(); ++i) {
+    const GuestSnapshot& g = s.guests[i];
+    if (g.mdev.empty()) continue;
+    auto it = mdev_at.find(g.mdev);
+    if (it == mdev_at.end()) fail(fmt::format("guests[{}].mdev", i), g.mdev + " is not among the mdevs");
+    const std::string& other = s.mdevs[it->second].guest;
+    if (other != g.name)
+      fail(fmt::format("guests[{}].mdev", i), fmt::format("the mdev {} names {}", g.mdev, other.empty() ? "no guest" : "guest " + other));
+  }
+  for (size_t i = 0; i < s.mdevs.size(); ++i) {
+    const MdevSnapshot& m = s.mdevs[i];
+    if (m.guest.empty()) continue;
+    auto it = mdev_of.find(m.guest);
+    if (it == mdev_of.end()) fail(fmt::format("mdevs[{}].guest", i), m.guest + " is not among the guests");
+    if (it->second != m.uuid)
+      fail(fmt::format("mdevs[{}].guest", i),
+           fmt::format("guest {} uses {}", m.guest, it->second.empty() ? "no mdev" : "the mdev " + it->second));
   }
   s.index();
   return s;
