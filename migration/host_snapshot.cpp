@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -67,10 +68,13 @@ unsigned get_uint(const json& v, const std::string& key, unsigned max) {
   return v.get<unsigned>();
 }
 
-// "0x" and 64 hex digits, as the bus attributes print a mask.
+// "0x" and 64 hex digits, as the bus attributes print a mask. Exactly: the
+// kernel's parser would also take "0xx" or a newline with 63 digits.
 Bitmap256 get_mask(const json& v, const std::string& key) {
   std::string s = v.is_string() ? v.get<std::string>() : "";
-  auto m = s.size() == 66 && s.starts_with("0x") ? base::parse_bitmap_str(s, Bitmap256()) : base::Result<Bitmap256>(Errno{EINVAL});
+  bool exact = s.size() == 66 && s.starts_with("0x") &&
+               std::all_of(s.begin() + 2, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  auto m = exact ? base::parse_bitmap_str(s, Bitmap256()) : base::Result<Bitmap256>(Errno{EINVAL});
   if (!m) fail(key, "must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask");
   return *m;
 }

@@ -106,6 +106,16 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
       {with("\"AES\":\"0x1111111111111111\",", ""), "queues[0].mkvps.AES: is missing"},
       {with("\"AES\":\"0x1111111111111111\"", "\"AES\":\"0x11\""), "queues[0].mkvps.AES: must be \"0x\" and 16 hex digits"},
       {with("\"apmask\":\"0x", "\"apmask\":\"0xf"), "ap.apmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      // Item 11f: exactly 64 digits; the kernel's parser would take 63 and a newline.
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\""),
+       "ap.aqmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xxfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\""),
+       "ap.aqmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\\n\""),
+       "ap.aqmask: contains the control character \\u000a"},
       {with("\"adapters\":[5,6]", "\"adapters\":[5,300]"), "mdevs[0].matrix.adapters[1]: must be an integer from 0 to 255"},
       {with("\"mdev\":\"" + U + "\"", "\"mdev\":\"x\""), "guests[0].mdev: x is not among the mdevs"},
       // Item 11e: a guest and its mdev name each other; names as the simulator writes them.
