@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
+#include "base/json_input.h"
 #include "base/kstrto.h"
 
 namespace ap {
@@ -52,9 +51,11 @@ void only_keys(const json& obj, const std::string& where, std::initializer_list<
 
 unsigned get_uint(const json& v, const std::string& key, unsigned max) {
   if (!v.is_number_integer()) fail(key, "must be an integer");
-  auto n = v.get<int64_t>();
-  if (n < 0 || n > static_cast<int64_t>(max)) fail(key, fmt::format("{} is out of range 0..{}", n, max));
-  return static_cast<unsigned>(n);
+  // nlohmann keeps a number above INT64_MAX unsigned, a negative one signed;
+  // dump() shows it as written.
+  bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= max : v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
+  if (!in_range) fail(key, fmt::format("{} is out of range 0..{}", v.dump(), max));
+  return v.get<unsigned>();
 }
 
 bool get_bool(const json& v, const std::string& key) {
@@ -84,8 +85,9 @@ Bitmap256 get_mask(const json& v, const std::string& key) {
 QciFlags get_features(const json& v, const std::string& key) {
   if (!v.is_array()) fail(key, "must be a list of APSC, APXA, QACT, RC8A, APSB");
   QciFlags f{false, false, false, false, false};
-  for (auto& e : v) {
-    std::string s = e.is_string() ? e.get<std::string>() : e.dump();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) fail(fmt::format("{}[{}]", key, i), "must be a string such as \"APSC\"");
+    const std::string& s = v[i].get_ref<const std::string&>();
     if (s == "APSC") f.apsc = true;
     else if (s == "APXA") f.apxa = true;
     else if (s == "QACT") f.qact = true;
@@ -154,9 +156,18 @@ CardConfig get_card(const json& c, const std::string& where, const HostConfig& h
   if (card.mode == CardMode::CCA) card.serialnr = fmt::format("SIM{:05X}", card.id);
   if (card.mode == CardMode::EP11) card.serialnr = fmt::format("SIM{:013X}", card.id);
   if (c.contains("serialnr")) {
-    if (!c["serialnr"].is_string() || c["serialnr"].get<std::string>().size() > 16)
-      fail(where + ".serialnr", "must be a string of at most 16 characters");
-    card.serialnr = c["serialnr"].get<std::string>();
+    // As a card reports it: CCA 8 characters of the FQ reply, EP11 16;
+    // letters and digits, since sysfs, replies and logs show it as is.
+    if (card.mode == CardMode::Accel)
+      fail(where + ".serialnr", fmt::format("only CCA and EP11 coprocessors report a serial number, not {}", t));
+    size_t max = card.mode == CardMode::CCA ? 8 : 16;
+    auto alnum = [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); };
+    const json& s = c["serialnr"];
+    std::string sn = s.is_string() ? s.get<std::string>() : "";
+    if (!s.is_string() || sn.size() > max || !std::all_of(sn.begin(), sn.end(), alnum))
+      fail(where + ".serialnr", fmt::format("must be at most {} letters and digits, as {} card reports it", max,
+                                            card.mode == CardMode::CCA ? "a CCA" : "an EP11"));
+    card.serialnr = sn;
   }
   if (c.contains("master_keys")) {
     if (card.mode != CardMode::CCA) fail(where + ".master_keys", fmt::format("only CCA coprocessors hold master keys, not {}", t));
@@ -205,6 +216,8 @@ HostConfig parse(const json& doc) {
 }  // namespace
 
 Result<HostConfig> parse_host_config(std::string_view json_text, std::string& error) {
+  error = base::check_json_input(json_text);
+  if (!error.empty()) return Errno{EINVAL};
   try {
     return parse(json::parse(json_text));
   } catch (const BadKey& e) {
@@ -219,14 +232,8 @@ Result<HostConfig> parse_host_config(std::string_view json_text, std::string& er
 }
 
 Result<HostConfig> load_host_file(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = fmt::format("cannot read host file {}", path);
-    return Errno{ENOENT};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto host = parse_host_config(ss.str(), error);
+  auto text = base::read_input_file(path, error);
+  auto host = text ? parse_host_config(*text, error) : Result<HostConfig>(text.error());
   if (!host) error = fmt::format("host file {}: {}", path, error);
   return host;
 }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -202,7 +203,13 @@ int main(int argc, char** argv) {
     auto style = !svg.empty() ? mdevsim::MatrixStyle::Svg
                  : (color == "always" || (color == "auto" && tty)) ? mdevsim::MatrixStyle::Color
                                                                    : mdevsim::MatrixStyle::Plain;
-    std::string picture = mdevsim::render_matrix(snapshot, style);
+    std::string picture;
+    try {
+      picture = mdevsim::render_matrix(snapshot, style);
+    } catch (const std::invalid_argument& e) {
+      fprintf(stderr, "mdevsim: %s\n", e.what());
+      return 1;
+    }
     if (svg.empty()) return fputs(picture.c_str(), stdout) < 0;
     FILE* f = fopen(svg.c_str(), "w");
     if (!f || fputs(picture.c_str(), f) < 0 || fclose(f) != 0) {

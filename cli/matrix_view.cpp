@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bitmap256.h"
+#include "base/json_input.h"
 #include "cli/system.h"
 
 namespace mdevsim {
@@ -240,6 +241,8 @@ Cell classify(const Model& m, const Adapter& a, unsigned apqi) {
 }
 
 Model parse(const std::string& text) {
+  // The reply comes over a socket: bounded like every JSON input.
+  if (std::string why = base::check_json_input(text); !why.empty()) bad(why);
   json j;
   try {
     j = json::parse(text);

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cctype>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
 
 #include "base/hex.h"
+#include "base/json_input.h"
 #include "base/kstrto.h"
 
 namespace migration {
@@ -61,15 +61,20 @@ bool get_bool(const json& v, const std::string& key) {
 }
 
 unsigned get_uint(const json& v, const std::string& key, unsigned max) {
-  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > max)
-    fail(key, fmt::format("must be an integer from 0 to {}", max));
+  // nlohmann keeps a number above INT64_MAX unsigned, a negative one signed.
+  bool ok = v.is_number_unsigned() ? v.get<uint64_t>() <= max
+                                   : v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
+  if (!ok) fail(key, fmt::format("must be an integer from 0 to {}", max));
   return v.get<unsigned>();
 }
 
-// "0x" and 64 hex digits, as the bus attributes print a mask.
+// "0x" and 64 hex digits, as the bus attributes print a mask. Exactly: the
+// kernel's parser would also take "0xx" or a newline with 63 digits.
 Bitmap256 get_mask(const json& v, const std::string& key) {
   std::string s = v.is_string() ? v.get<std::string>() : "";
-  auto m = s.size() == 66 && s.starts_with("0x") ? base::parse_bitmap_str(s, Bitmap256()) : base::Result<Bitmap256>(Errno{EINVAL});
+  bool exact = s.size() == 66 && s.starts_with("0x") &&
+               std::all_of(s.begin() + 2, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  auto m = exact ? base::parse_bitmap_str(s, Bitmap256()) : base::Result<Bitmap256>(Errno{EINVAL});
   if (!m) fail(key, "must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask");
   return *m;
 }
@@ -85,6 +90,18 @@ Masks get_masks(const json& v, const std::string& where) {
   only_keys(v, where, {"adapters", "domains", "control_domains"});
   return {get_ids(member(v, where, "adapters"), where + ".adapters"), get_ids(member(v, where, "domains"), where + ".domains"),
           get_ids(member(v, where, "control_domains"), where + ".control_domains")};
+}
+
+// An mdev's name as sysfs shows it: a lower-case UUID.
+std::string get_uuid(const json& v, const std::string& key) {
+  std::string s = v.is_string() ? v.get<std::string>() : "";
+  bool ok = s.size() == 36;
+  for (size_t i = 0; ok && i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+  }
+  if (!ok) fail(key, "must be a lower-case UUID such as \"62177883-f1bb-47f0-914d-32a22e3a8804\"");
+  return s;
 }
 
 uint16_t get_apqn(const json& v, const std::string& key) {
@@ -126,7 +143,8 @@ QueueSnapshot get_queue(const json& v, const std::string& where) {
 
 HostSnapshot parse(const json& doc) {
   only_keys(doc, "(top level)", {"mdevsim_snapshot", "host", "vfio_ap", "ap", "queues", "mdevs", "guests"});
-  if (!doc.contains("mdevsim_snapshot") || doc["mdevsim_snapshot"] != FORMAT)
+  // An integer: json compares 1.0 equal to 1.
+  if (!doc.contains("mdevsim_snapshot") || !doc["mdevsim_snapshot"].is_number_integer() || doc["mdevsim_snapshot"] != FORMAT)
     fail("mdevsim_snapshot", fmt::format("must be {}: this is not an mdevsim snapshot of this layout", FORMAT));
   HostSnapshot s;
   s.host = get_string(member(doc, "", "host"), "host");
@@ -155,13 +173,13 @@ HostSnapshot parse(const json& doc) {
 
   const json& mdevs = member(doc, "", "mdevs");
   if (!mdevs.is_array()) fail("mdevs", "must be a list");
-  std::set<std::string> uuids;
+  std::map<std::string, size_t> mdev_at;  // uuid -> index in s.mdevs
   for (size_t i = 0; i < mdevs.size(); ++i) {
     std::string where = fmt::format("mdevs[{}]", i);
     only_keys(mdevs[i], where, {"uuid", "matrix", "guest_matrix", "guest"});
     MdevSnapshot m;
-    m.uuid = get_string(member(mdevs[i], where, "uuid"), where + ".uuid");
-    if (!uuids.insert(m.uuid).second) fail(where + ".uuid", m.uuid + " is listed twice");
+    m.uuid = get_uuid(member(mdevs[i], where, "uuid"), where + ".uuid");
+    if (!mdev_at.emplace(m.uuid, i).second) fail(where + ".uuid", m.uuid + " is listed twice");
     m.matrix = get_masks(member(mdevs[i], where, "matrix"), where + ".matrix");
     m.guest_matrix = get_masks(member(mdevs[i], where, "guest_matrix"), where + ".guest_matrix");
     const json& g = member(mdevs[i], where, "guest");
@@ -171,17 +189,37 @@ HostSnapshot parse(const json& doc) {
 
   const json& guests = member(doc, "", "guests");
   if (!guests.is_array()) fail("guests", "must be a list");
-  std::set<std::string> names;
+  std::map<std::string, std::string> mdev_of;  // guest name -> its mdev or ""
   for (size_t i = 0; i < guests.size(); ++i) {
     std::string where = fmt::format("guests[{}]", i);
     only_keys(guests[i], where, {"name", "mdev"});
     GuestSnapshot g;
     g.name = get_string(member(guests[i], where, "name"), where + ".name");
-    if (!names.insert(g.name).second) fail(where + ".name", g.name + " is listed twice");
+    if (g.name.empty()) fail(where + ".name", "must not be empty");  // "" is an mdev's "no guest"
     const json& m = member(guests[i], where, "mdev");
     if (!m.is_null()) g.mdev = get_string(m, where + ".mdev");
-    if (!g.mdev.empty() && !uuids.count(g.mdev)) fail(where + ".mdev", g.mdev + " is not among the mdevs");
+    if (!mdev_of.emplace(g.name, g.mdev).second) fail(where + ".name", g.name + " is listed twice");
     s.guests.push_back(std::move(g));
+  }
+  // A guest and its mdev name each other, as vfio_ap links the KVM and the
+  // device: one guest per mdev, one mdev per guest.
+  for (size_t i = 0; i < s.guests.size(); ++i) {
+    const GuestSnapshot& g = s.guests[i];
+    if (g.mdev.empty()) continue;
+    auto it = mdev_at.find(g.mdev);
+    if (it == mdev_at.end()) fail(fmt::format("guests[{}].mdev", i), g.mdev + " is not among the mdevs");
+    const std::string& other = s.mdevs[it->second].guest;
+    if (other != g.name)
+      fail(fmt::format("guests[{}].mdev", i), fmt::format("the mdev {} names {}", g.mdev, other.empty() ? "no guest" : "guest " + other));
+  }
+  for (size_t i = 0; i < s.mdevs.size(); ++i) {
+    const MdevSnapshot& m = s.mdevs[i];
+    if (m.guest.empty()) continue;
+    auto it = mdev_of.find(m.guest);
+    if (it == mdev_of.end()) fail(fmt::format("mdevs[{}].guest", i), m.guest + " is not among the guests");
+    if (it->second != m.uuid)
+      fail(fmt::format("mdevs[{}].guest", i),
+           fmt::format("guest {} uses {}", m.guest, it->second.empty() ? "no mdev" : "the mdev " + it->second));
   }
   s.index();
   return s;
@@ -254,6 +292,8 @@ std::string to_json(const HostSnapshot& s) {
 }
 
 base::Result<HostSnapshot> parse_snapshot(std::string_view json_text, std::string& error) {
+  error = base::check_json_input(json_text);
+  if (!error.empty()) return Errno{EINVAL};
   try {
     return parse(json::parse(json_text));
   } catch (const Bad& e) {
@@ -268,14 +308,8 @@ base::Result<HostSnapshot> parse_snapshot(std::string_view json_text, std::strin
 }
 
 base::Result<HostSnapshot> load_snapshot(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = fmt::format("snapshot {}: cannot be read", path);
-    return Errno{ENOENT};
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto s = parse_snapshot(ss.str(), error);
+  auto text = base::read_input_file(path, error);
+  auto s = text ? parse_snapshot(*text, error) : base::Result<HostSnapshot>(text.error());
   if (!s) error = fmt::format("snapshot {}: {}", path, error);
   return s;
 }

@@ -15,7 +15,12 @@ expect "mount: not a directory" 1 "mdevsim: mountpoint $tmp/file: not a director
 echo '{"ap": {"cards": [{"id": 5, "type": "CEX9C"}]}}' > "$tmp/bad.json"
 expect "mount: bad host file" 1 "mdevsim: host file $tmp/bad.json: ap.cards[0].type: \"CEX9C\" is not CEX4..CEX8 followed by A, C or P" -- "$MDEVSIM" mount --host "$tmp/bad.json" "$tmp/mp"
 expect "mount: bad host file mounts nothing" 32 "" -- mountpoint -q "$tmp/mp"
-expect "mount: missing host file" 1 "mdevsim: cannot read host file $tmp/nope.json" -- "$MDEVSIM" mount --host "$tmp/nope.json" "$tmp/mp"
+expect "mount: missing host file" 1 "mdevsim: host file $tmp/nope.json: No such file or directory" -- "$MDEVSIM" mount --host "$tmp/nope.json" "$tmp/mp"
+expect "mount: host file is a directory" 1 "mdevsim: host file $tmp: Is a directory" -- "$MDEVSIM" mount --host "$tmp" "$tmp/mp"
+expect "mount: endless host file" 1 "mdevsim: host file /dev/zero: larger than 64 MiB" -- timeout 20 "$MDEVSIM" mount --host /dev/zero "$tmp/mp"
+python3 -c 'print("{\"ap\": {\"features\": [" + "[" * 100000 + "]" * 100000 + "]}}")' > "$tmp/deep.json"
+expect "mount: deeply nested host file" 1 "mdevsim: host file $tmp/deep.json: JSON nested deeper than 32 levels" -- "$MDEVSIM" mount --host "$tmp/deep.json" "$tmp/mp"
+expect "mount: refused host files mount nothing" 32 "" -- mountpoint -q "$tmp/mp"
 
 expect "mount" 0 "" -- "$MDEVSIM" mount "$tmp/mp"
 expect "mounted fs type" 0 "fuse.mdevsim" -- findmnt -n -o FSTYPE "$tmp/mp"

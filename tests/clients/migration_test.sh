@@ -252,6 +252,8 @@ expect "ranking: no destination takes the guest" 1 "Destinations for guest vm1 (
  1  cand-3.json (dst3): incompatible: control domains (1)" -- rank cand-3.json
 expect "check: a bad snapshot is refused" 2 "mdevsim: snapshot $tmp/dst.json: mdevsim_snapshot: must be 1: this is not an mdevsim snapshot of this layout" -- \
   "$MDEVSIM" migration check --from "$tmp/src-snap.json" --guest vm1 --to "$tmp/dst.json"
+expect "check: an endless snapshot is refused" 2 "mdevsim: snapshot /dev/zero: larger than 64 MiB" -- \
+  timeout 20 "$MDEVSIM" migration check --from /dev/zero --guest vm1 --to "$tmp/dst.json"
 expect "check: an unknown guest is refused" 2 "mdevsim: no guest vm9 on src" -- \
   "$MDEVSIM" migration check --from "$tmp/src-snap.json" --guest vm9 --to "$tmp/cand-16.json"
 "$MDEVSIM" umount "$dst"

@@ -112,6 +112,32 @@ TEST(HostConfig, BadHostsNameTheKeyAndTheReason) {
       {R"({"ap": {"interrupts": "yes"}})", "ap.interrupts: must be true or false"},
       {R"({"ap": {"domain": 256}})", "ap.domain: 256 is out of range 0..255"},
       {R"({"ap": {"max_adapter_id": -1}})", "ap.max_adapter_id: -1 is out of range 0..255"},
+      // Probe issue 12, item 11c: numbers as written, beyond int64 too.
+      {R"({"ap": {"cards": [{"id": 18446744073709551615, "type": "CEX5C"}]}})",
+       "ap.cards[0].id: 18446744073709551615 is out of range 0..255"},
+      {R"({"ap": {"domain": 9223372036854775808}})", "ap.domain: 9223372036854775808 is out of range 0..255"},
+      {R"({"ap": {"domain": -9223372036854775808}})", "ap.domain: -9223372036854775808 is out of range 0..255"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "functions": 18446744073709551615}]}})",
+       "ap.cards[0].functions: 18446744073709551615 is out of range 0..4294967295"},
+      {R"({"ap": {"domain": 4.0}})", "ap.domain: must be an integer"},
+      {R"({"ap": {"domain": 1e3}})", "ap.domain: must be an integer"},
+      // Item 11d: a serial number as a real card reports it.
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AADFK71"}]}})",
+       "ap.cards[0].serialnr: must be at most 8 letters and digits, as a CCA card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93\u00ffDFK7"}]}})",
+       "ap.cards[0].serialnr: must be at most 8 letters and digits, as a CCA card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": "93AA FL85"}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": "93AAFL85AB12CD345"}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX8P", "serialnr": 93}]}})",
+       "ap.cards[0].serialnr: must be at most 16 letters and digits, as an EP11 card reports it"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5A", "serialnr": "93AADFK7"}]}})",
+       "ap.cards[0].serialnr: only CCA and EP11 coprocessors report a serial number, not CEX5A"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AA\nK7"}]}})",
+       R"(ap.cards[0].serialnr: contains the control character \u000a)"},
+      {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AA\u0000K7"}]}})",
+       R"(ap.cards[0].serialnr: contains the control character \u0000)"},
       {R"({"ap": {}, "css": {}})", "css: unknown key"},
       {R"({})", "ap: is missing"},
       {R"([1, 2])", "(top level): must be an object"},
@@ -126,11 +152,40 @@ TEST(HostConfig, BadHostsNameTheKeyAndTheReason) {
 
 TEST(HostConfig, InvalidJsonSaysWhere) {
   std::string error;
+  EXPECT_FALSE(ap::parse_host_config("{\"ap\": {\"cards\": [{\"id\": 1, \"type\": \"CEX5C\", \"serialnr\": \"\xff\"}]}}", error));
+  EXPECT_TRUE(error.starts_with("not valid JSON: ")) << "invalid UTF-8: " << error;
   EXPECT_FALSE(ap::parse_host_config("{\"ap\": {\"cards\": [}", error).has_value());
   EXPECT_EQ(error.rfind("not valid JSON: parse error at line 1, column 19: syntax error", 0), 0u) << error;
   EXPECT_NE(error.find("line 1, column 19"), std::string::npos) << error;
-  EXPECT_FALSE(ap::load_host_file("/nonexistent/host.json", error).has_value());
-  EXPECT_EQ(error, "cannot read host file /nonexistent/host.json");
+}
+
+// Probe issue 12, items 7 and 11a, b, d: one line with the reason, no crash,
+// no endless read.
+TEST(HostConfig, HostileFilesGiveOneLine) {
+  auto features = [](size_t depth) {
+    return R"({"ap": {"features": ["APSC", )" + std::string(depth, '[') + std::string(depth, ']') + "]}}";
+  };
+  std::string error;
+  EXPECT_FALSE(ap::parse_host_config(features(29), error).has_value());  // 32 levels with the 3 around
+  EXPECT_EQ(error, "ap.features[1]: must be a string such as \"APSC\"");
+  for (size_t depth : {30, 100000}) {
+    EXPECT_FALSE(ap::parse_host_config(features(depth), error).has_value());
+    EXPECT_EQ(error, "JSON nested deeper than 32 levels");
+  }
+  EXPECT_FALSE(ap::parse_host_config(R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "master_keys": "a\u0000b"}]}})", error));
+  EXPECT_EQ(error, R"(ap.cards[0].master_keys: contains the control character \u0000)");
+
+  const std::pair<const char*, std::pair<int, const char*>> files[] = {
+      {"/dev/zero", {EFBIG, "host file /dev/zero: larger than 64 MiB"}},
+      {"/tmp", {EISDIR, "host file /tmp: Is a directory"}},
+      {"/nonexistent/host.json", {ENOENT, "host file /nonexistent/host.json: No such file or directory"}},
+  };
+  for (auto& [path, want] : files) {
+    auto h = ap::load_host_file(path, error);
+    ASSERT_FALSE(h.has_value()) << path;
+    EXPECT_EQ(h.error().code, want.first) << path;
+    EXPECT_EQ(error, want.second);
+  }
 }
 
 }  // namespace

@@ -347,6 +347,20 @@ TEST(MatrixViewRender, RejectsWhatIsNotASnapshot) {
                std::invalid_argument);
 }
 
+// Probe issue 12, item 7: the control socket's reply is bounded like every
+// JSON input; nothing recursive sees a deep value.
+TEST(MatrixViewRender, DeepRepliesAreRefused) {
+  for (size_t depth : {40, 100000}) {
+    std::string text = R"({"format": "mdevsim-matrix", "version": )" + std::string(depth, '[') + std::string(depth, ']') + "}";
+    try {
+      render_matrix(text, MatrixStyle::Plain);
+      ADD_FAILURE() << "accepted " << depth;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "matrix snapshot: JSON nested deeper than 32 levels");
+    }
+  }
+}
+
 // 256 domains whose neighbours all differ: nothing merges, the columns go
 // into blocks that fit 80 characters, each domain once.
 TEST(MatrixViewRender, WideGridsBreakIntoBlocks) {

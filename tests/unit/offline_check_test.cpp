@@ -94,13 +94,43 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
       {with("\"apqn\":\"05.0004\"", "\"apqn\":\"05.0100\""), "queues[0].apqn: must be an APQN such as \"05.0047\""},
       {with("\"apqn\":\"05.0047\"", "\"apqn\":\"05.0004\""), "queues[1].apqn: 05.0004 is listed twice"},
       {with("\"tapq_rc\":0", "\"tapq_rc\":256"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      // Probe issue 12, item 11c: beyond int64, negative, floats.
+      {with("\"tapq_rc\":0", "\"tapq_rc\":18446744073709551615"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"tapq_rc\":0", "\"tapq_rc\":-1"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"tapq_rc\":0", "\"tapq_rc\":0.0"), "queues[0].tapq_rc: must be an integer from 0 to 255"},
+      {with("\"adapters\":[5,6]", "\"adapters\":[5,4294967302]"), "mdevs[0].matrix.adapters[1]: must be an integer from 0 to 255"},
+      {with("\"mdevsim_snapshot\":1", "\"mdevsim_snapshot\":1.0"),
+       "mdevsim_snapshot: must be 1: this is not an mdevsim snapshot of this layout"},
       {with("\"hwinfo\":\"0x920000000bff0007\"", "\"hwinfo\":\"92\""), "queues[0].hwinfo: must be the TAPQ word as \"0x\" and hex digits"},
       {with("\"AES\"", "\"DES\""), "queues[0].mkvps.DES: unknown key"},
       {with("\"AES\":\"0x1111111111111111\",", ""), "queues[0].mkvps.AES: is missing"},
       {with("\"AES\":\"0x1111111111111111\"", "\"AES\":\"0x11\""), "queues[0].mkvps.AES: must be \"0x\" and 16 hex digits"},
       {with("\"apmask\":\"0x", "\"apmask\":\"0xf"), "ap.apmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      // Item 11f: exactly 64 digits; the kernel's parser would take 63 and a newline.
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\""),
+       "ap.aqmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xxfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\""),
+       "ap.aqmask: must be \"0x\" and 64 hex digits, as /sys/bus/ap shows a mask"},
+      {with("\"aqmask\":\"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"",
+            "\"aqmask\":\"0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\\n\""),
+       "ap.aqmask: contains the control character \\u000a"},
       {with("\"adapters\":[5,6]", "\"adapters\":[5,300]"), "mdevs[0].matrix.adapters[1]: must be an integer from 0 to 255"},
       {with("\"mdev\":\"" + U + "\"", "\"mdev\":\"x\""), "guests[0].mdev: x is not among the mdevs"},
+      // Item 11e: a guest and its mdev name each other; names as the simulator writes them.
+      {with("\"guests\": [\n  {\"name\":\"vm1\",\"mdev\":\"" + U + "\"}",
+            "\"guests\": [\n  {\"name\":\"vm1\",\"mdev\":\"" + U + "\"},\n  {\"name\":\"vm2\",\"mdev\":\"" + U + "\"}"),
+       "guests[1].mdev: the mdev " + U + " names guest vm1"},
+      {with("\"guest\":\"vm1\"", "\"guest\":\"vm9\""), "guests[0].mdev: the mdev " + U + " names guest vm9"},
+      {with("\"guest\":\"vm1\"", "\"guest\":null"), "guests[0].mdev: the mdev " + U + " names no guest"},
+      {with("\"mdev\":\"" + U + "\"", "\"mdev\":null"), "mdevs[0].guest: guest vm1 uses no mdev"},
+      {with("\"name\":\"vm1\",\"mdev\":\"" + U + "\"", "\"name\":\"vm2\",\"mdev\":null"), "mdevs[0].guest: vm1 is not among the guests"},
+      {with("\"name\":\"vm1\"", "\"name\":\"\""), "guests[0].name: must not be empty"},
+      {with("\"uuid\":\"" + U, "\"uuid\":\"" + std::string("62177883-F1BB-47f0-914d-32a22e3a8804")),
+       "mdevs[0].uuid: must be a lower-case UUID such as \"62177883-f1bb-47f0-914d-32a22e3a8804\""},
+      {with("\"uuid\":\"" + U + "\"", "\"uuid\":\"x\""),
+       "mdevs[0].uuid: must be a lower-case UUID such as \"62177883-f1bb-47f0-914d-32a22e3a8804\""},
       {with("\"migratable\":true", "\"migratable\":1"), "vfio_ap.migratable: must be true or false"},
       {with("\"host\":\"h\",", ""), "host: is missing"},
       {good.substr(0, 100), ""},  // cut short: a JSON error
@@ -110,6 +140,33 @@ TEST(HostSnapshot, BadSnapshotsNameTheKeyAndTheReason) {
     EXPECT_FALSE(parse_snapshot(text, error).has_value());
     if (want.empty()) EXPECT_TRUE(error.starts_with("not valid JSON: ")) << error;
     else EXPECT_EQ(error, want);
+  }
+}
+
+// Probe issue 12, items 7 and 11a, b, d: one line with the reason, no crash,
+// no endless read.
+TEST(HostSnapshot, HostileSnapshotsGiveOneLine) {
+  std::string good = to_json(host("h", true)), error;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    return t.replace(t.find(from), from.size(), to);
+  };
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  EXPECT_FALSE(parse_snapshot(with("\"host\":\"h\"", "\"host\":" + deep), error).has_value());
+  EXPECT_EQ(error, "JSON nested deeper than 32 levels");
+  EXPECT_FALSE(parse_snapshot(with("\"name\":\"vm1\"", R"("name":"vm1\u0000")"), error).has_value());
+  EXPECT_EQ(error, R"(guests[0].name: contains the control character \u0000)");
+
+  const std::pair<const char*, std::pair<int, const char*>> files[] = {
+      {"/dev/zero", {EFBIG, "snapshot /dev/zero: larger than 64 MiB"}},
+      {"/tmp", {EISDIR, "snapshot /tmp: Is a directory"}},
+      {"/nonexistent/s.json", {ENOENT, "snapshot /nonexistent/s.json: No such file or directory"}},
+  };
+  for (auto& [path, want] : files) {
+    auto s = load_snapshot(path, error);
+    ASSERT_FALSE(s.has_value()) << path;
+    EXPECT_EQ(s.error().code, want.first) << path;
+    EXPECT_EQ(error, want.second);
   }
 }
 
