@@ -101,13 +101,23 @@ bool check_mountpoint(const std::string& path, std::string& real, std::string& e
   return true;
 }
 
-
 void write_all(int fd, const std::string& s) {
   for (size_t off = 0; off < s.size();) {
     ssize_t n = write(fd, s.data() + off, s.size() - off);
     if (n <= 0) return;
     off += static_cast<size_t>(n);
   }
+}
+
+// Everything a child writes to the pipe until it closes its end; closes `fd`.
+std::string read_to_eof(int fd) {
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
 }
 
 // Takes the mount point's pid lock, made with O_NOFOLLOW in the checked run
@@ -191,11 +201,7 @@ int fusermount_u(const std::string& real, std::string& error) {
     _exit(127);
   }
   close(out[1]);
-  std::string msg;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
-  close(out[0]);
+  std::string msg = read_to_eof(out[0]);
   int status = 0;
   while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -230,11 +236,7 @@ int cmd_mount(const std::string& host_file, const std::string& mountpoint, bool 
     _exit(serve(std::move(*host), mountpoint, real, fds[1]));
   }
   close(fds[1]);
-  std::string msg;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
+  std::string msg = read_to_eof(fds[0]);
   if (msg == "K") return 0;
   waitpid(pid, nullptr, 0);
   if (!msg.empty() && msg[0] == 'E') return fail(msg.substr(1));

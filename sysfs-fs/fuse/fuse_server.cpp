@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 
 namespace sysfs {
@@ -43,6 +45,29 @@ struct OpenDir {
   std::vector<DirEntry> entries;
 };
 
+// The open files (or directories) of a mount, by file handle. A RELEASE
+// the kernel still had queued when the mount went away never arrives; what
+// is left is freed with the server.
+template <class T>
+class Handles {
+ public:
+  uint64_t add(std::unique_ptr<T> h) {
+    T* p = h.get();
+    std::lock_guard g(m_lock);
+    m_open.emplace(p, std::move(h));
+    return reinterpret_cast<uint64_t>(p);
+  }
+  void remove(uint64_t fh) {
+    std::lock_guard g(m_lock);
+    m_open.erase(reinterpret_cast<T*>(fh));
+  }
+  static T& of(const fuse_file_info* fi) { return *reinterpret_cast<T*>(fi->fh); }
+
+ private:
+  std::mutex m_lock;
+  std::unordered_map<T*, std::unique_ptr<T>> m_open;
+};
+
 mode_t type_bits(const Node& n) {
   switch (n.kind()) {
     case Kind::Dir: return S_IFDIR;
@@ -73,6 +98,8 @@ struct FuseServer::Impl {
   };
   // Nodes the kernel knows, with their lookup counts (under `lock`).
   std::unordered_map<uint64_t, InodeRef> inodes;
+  Handles<OpenFile> files;
+  Handles<OpenDir> dirs;
 
   Impl(FuseServer& s, Tree& t, std::shared_mutex& l) : server(s), tree(t), lock(l) {
     inodes.emplace(FUSE_ROOT_ID, InodeRef{tree.root_ptr(), 1});
@@ -184,8 +211,8 @@ struct FuseServer::Impl {
     fuse_reply_attr(req, &st, TIMEOUT);
   }
 
-  // Kernfs: truncation is accepted and ignored; root may chmod; ownership
-  // stays root:root.
+  // Kernfs: truncation is accepted and ignored; root (the mount's owner)
+  // may chmod; ownership stays the owner's.
   static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {
     Impl& s = of(req);
     std::unique_lock g(s.lock);
@@ -194,7 +221,8 @@ struct FuseServer::Impl {
     Cred c = cred(req);
     // utimensat(): to "now" (NULL or UTIME_NOW) a non-owner needs write
     // permission (may_setattr(): EACCES); explicit times only the owner (or
-    // CAP_FOWNER) may set (setattr_prepare(): EPERM). Every node is root's.
+    // CAP_FOWNER) may set (setattr_prepare(): EPERM). Every node is the mount
+    // owner's, who acts as root.
     const bool now = to_set & (FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
     const bool explicit_time = ((to_set & FUSE_SET_ATTR_ATIME) && !(to_set & FUSE_SET_ATTR_ATIME_NOW)) ||
                                ((to_set & FUSE_SET_ATTR_MTIME) && !(to_set & FUSE_SET_ATTR_MTIME_NOW));
@@ -245,17 +273,17 @@ struct FuseServer::Impl {
       auto r = open_permission(*n, acc != O_WRONLY, acc != O_RDONLY, cred(req));
       if (!r) return (void)fuse_reply_err(req, r.error().code);
     }
-    auto* f = new OpenFile;
+    auto f = std::make_unique<OpenFile>();
     f->node = std::move(n);
-    fi->fh = reinterpret_cast<uint64_t>(f);
+    fi->fh = of(req).files.add(std::move(f));
     fi->direct_io = 1;  // content changes behind a constant st_size
     fi->keep_cache = 0;
-    if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenFile*>(fi->fh);
+    if (fuse_reply_open(req, fi) != 0) of(req).files.remove(fi->fh);
   }
 
   static void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
     Impl& s = of(req);
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
+    auto* f = &Handles<OpenFile>::of(fi);
     size_t o = static_cast<size_t>(off);
     std::string reply;  // owned by this request: no other read can change it
     {
@@ -277,7 +305,7 @@ struct FuseServer::Impl {
 
   static void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t, fuse_file_info* fi) {
     Impl& s = of(req);
-    auto* f = reinterpret_cast<OpenFile*>(fi->fh);
+    auto* f = &Handles<OpenFile>::of(fi);
     for (bool again = false;; again = true) {
       uint64_t gen = 0;
       auto r = s.server.mutate([&] {
@@ -299,7 +327,7 @@ struct FuseServer::Impl {
   static void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
 
   static void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenFile*>(fi->fh);
+    of(req).files.remove(fi->fh);
     fuse_reply_err(req, 0);
   }
 
@@ -313,13 +341,13 @@ struct FuseServer::Impl {
       auto r = open_permission(*n, true, false, cred(req));
       if (!r) return (void)fuse_reply_err(req, r.error().code);
     }
-    fi->fh = reinterpret_cast<uint64_t>(new OpenDir);
-    if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenDir*>(fi->fh);
+    fi->fh = of(req).dirs.add(std::make_unique<OpenDir>());
+    if (fuse_reply_open(req, fi) != 0) of(req).dirs.remove(fi->fh);
   }
 
   static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
     Impl& s = of(req);
-    auto* d = reinterpret_cast<OpenDir*>(fi->fh);
+    auto* d = &Handles<OpenDir>::of(fi);
     if (off == 0) {
       std::shared_lock g(s.lock);
       auto n = s.node(ino);
@@ -345,7 +373,7 @@ struct FuseServer::Impl {
   }
 
   static void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenDir*>(fi->fh);
+    of(req).dirs.remove(fi->fh);
     fuse_reply_err(req, 0);
   }
 

@@ -51,6 +51,28 @@ expect "umount of another mount while exec runs" 0 "" -- "$MDEVSIM" umount "$tmp
 touch "$tmp/stop"
 wait
 
+# Held up in the probe, kept so: a killed server leaves a dead mount that
+# umount clears, and the mount point can be served again.
+"$MDEVSIM" mount "$tmp/mp"
+kill -9 "$(head -n 1 "$run_dir/$(esc "$tmp/mp").pid")"
+expect "the mount of a killed server is dead" 1 "Transport endpoint is not connected" -- \
+  sh -c "cat '$tmp/mp/bus/ap/apmask' 2>&1 | sed 's/.*: //'; exit 1"
+expect "umount clears it" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
+"$MDEVSIM" mount "$tmp/mp"
+expect "and a new server takes its place" 0 "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" -- \
+  cat "$tmp/mp/bus/ap/apmask"
+
+# ...and a user who is not root cannot change a root mount: every writable
+# file refuses them at open() (EACCES), and the control socket is out of reach.
+writable=$(find "$tmp/mp" -type f -perm /222 | wc -l)
+written=$(find "$tmp/mp" -type f -perm /222 -print0 |
+  env -u XDG_RUNTIME_DIR setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+  xargs -0 sh -c 'for f; do (printf 1 > "$f") 2>/dev/null && echo "$f"; done' sh | wc -l)
+expect "nobody writes none of the $writable writable files" 0 "0" -- echo "$written"
+expect "nor reaches the control socket" 1 "stat: cannot statx '$run_dir/$(esc "$tmp/mp").sock': Permission denied" -- \
+  env -u XDG_RUNTIME_DIR setpriv --reuid=65534 --regid=65534 --clear-groups -- stat "$run_dir/$(esc "$tmp/mp").sock"
+"$MDEVSIM" umount "$tmp/mp"
+
 # Items 5 and 10: a user who is not root. The binary must be reachable by them.
 mkdir -p "$tmp/user/mp" "$tmp/user/bin"
 cp "$MDEVSIM" "$(dirname "$MDEVSIM")"/libmdevsim-preload.so "$tmp/user/bin/" 2>/dev/null
