@@ -335,6 +335,13 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   // Control files go to the private /run/lock, so `mdevsim dmesg /sys`
   // inside reaches this simulator and no other.
   setenv("MDEVSIM_RUN_DIR", "/run/lock/mdevsim", 1);
+  // What the command's child needs is made now: a child forked from this
+  // process once it has threads may only make async-signal-safe calls.
+  preload_sysfs_magic();
+  std::vector<char*> argv;
+  for (auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string exec_failed = fmt::format("mdevsim: exec {}: ", command[0]);
   System sys(std::move(*host));
   sysfs::FuseServer server(sys.tree(), sys.lock());
   if (!server.mount("/sys", error, false)) return fail("exec: " + error);
@@ -350,12 +357,11 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
   if (pid == 0) {
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
-    preload_sysfs_magic();
-    std::vector<char*> argv;
-    for (auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execvp(argv[0], argv.data());
-    fmt::print(stderr, "mdevsim: exec {}: {}\n", command[0], std::strerror(errno));
+    const char* why = std::strerror(errno);
+    (void)!write(2, exec_failed.data(), exec_failed.size());
+    (void)!write(2, why, std::strlen(why));
+    (void)!write(2, "\n", 1);
     _exit(127);
   }
   int status = 0;

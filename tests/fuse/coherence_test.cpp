@@ -7,9 +7,12 @@
 // driver directory entries) are visible to other processes as soon as the
 // write returns, and gone as soon as the undoing write returns.
 //
-// Every test runs twice: against a mount served by threads of this process
-// (tests/support/mounted.h) and against `mdevsim mount` (a separate server
-// process).
+// Every test runs twice: against a mount served by the server library
+// (tests/support/mounted.h) in a child forked before anything else, and
+// against `mdevsim mount`. The test process itself stays single-threaded:
+// its reader and writer children are forked from it and allocate, which is
+// safe only in a child of a single-threaded process once a sanitizer's
+// allocator (whose locks a fork does not reset) is in use.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -34,6 +37,10 @@
 #include <vector>
 
 #include "tests/support/mounted.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 namespace {
 
@@ -191,10 +198,70 @@ std::vector<std::string> wait_all(const std::vector<pid_t>& pids) {
 
 // -------------------------------------------------------------- mounts
 
-enum class Backend { InProcess, Binary };
+enum class Backend { Library, Binary };
+
+// A Mounted in a child process: the mount point comes back through a pipe,
+// and closing the other pipe stops the server. Its exit status is 0 unless
+// the server failed (or LeakSanitizer found a leak).
+class ForkedServer {
+ public:
+  ForkedServer() {
+    int path_pipe[2], stop_pipe[2];
+    if (pipe2(path_pipe, O_CLOEXEC) != 0 || pipe2(stop_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    std::fflush(nullptr);
+    m_pid = fork();
+    if (m_pid == 0) {
+      close(path_pipe[0]);
+      close(stop_pipe[1]);
+      int rc = serve(path_pipe[1], stop_pipe[0]);
+#if defined(__SANITIZE_ADDRESS__)
+      if (rc == 0 && __lsan_do_recoverable_leak_check()) rc = 2;
+#endif
+      _exit(rc);
+    }
+    close(path_pipe[1]);
+    close(stop_pipe[0]);
+    m_stop = stop_pipe[1];
+    char buf[256];
+    long n = read(path_pipe[0], buf, sizeof buf);
+    close(path_pipe[0]);
+    if (m_pid < 0 || n <= 0) throw std::runtime_error("the forked server did not mount");
+    m_path.assign(buf, static_cast<size_t>(n));
+  }
+  // The server's exit status (-1 if it died of a signal).
+  int stop() {
+    close(m_stop);
+    int status = 0;
+    while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& path() const { return m_path; }
+
+ private:
+  static int serve(int path_fd, int stop_fd) {
+    try {
+      Mounted m;
+      const std::string p = m.path();
+      if (write(path_fd, p.data(), p.size()) != static_cast<ssize_t>(p.size())) return 1;
+      close(path_fd);
+      char c;
+      ssize_t n;
+      while ((n = read(stop_fd, &c, 1)) > 0 || (n < 0 && errno == EINTR)) {
+      }
+      return 0;
+    } catch (const std::exception&) {
+      return 1;
+    }
+  }
+
+  pid_t m_pid = -1;
+  int m_stop = -1;
+  std::string m_path;
+};
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::InProcess ? "InProcessServer" : "MdevsimMount";
+  return info.param == Backend::Library ? "LibraryServer" : "MdevsimMount";
 }
 
 class Coherence : public ::testing::TestWithParam<Backend> {
@@ -207,9 +274,9 @@ class Coherence : public ::testing::TestWithParam<Backend> {
              << ", /dev/fuse " << (access("/dev/fuse", F_OK) == 0 ? "present" : "missing")
              << "); set MDEVSIM_SKIP_FUSE=1 to skip them";
     }
-    if (GetParam() == Backend::InProcess) {
-      m_mounted = std::make_unique<Mounted>();
-      m_root = m_mounted->path();
+    if (GetParam() == Backend::Library) {
+      m_server = std::make_unique<ForkedServer>();
+      m_root = m_server->path();
     } else {
       char tmpl[] = "/tmp/mdevsim-coherence-XXXXXX";
       ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
@@ -222,7 +289,9 @@ class Coherence : public ::testing::TestWithParam<Backend> {
   }
 
   void TearDown() override {
-    m_mounted.reset();
+    if (m_server) {
+      EXPECT_EQ(m_server->stop(), 0) << "the forked server failed";
+    }
     if (m_binary_mounted) {
       EXPECT_EQ(run({MDEVSIM_BINARY, "umount", m_dir}), 0) << "mdevsim umount " << m_dir;
     }
@@ -236,7 +305,7 @@ class Coherence : public ::testing::TestWithParam<Backend> {
     for (auto& p : problems) ADD_FAILURE() << p;
   }
 
-  std::unique_ptr<Mounted> m_mounted;
+  std::unique_ptr<ForkedServer> m_server;
   std::string m_dir;
   bool m_binary_mounted = false;
   std::string m_root;
@@ -541,6 +610,6 @@ TEST_P(Coherence, DriverEntriesAppearAndVanishForOtherProcessesAsSoonAsTheWriteR
   EXPECT_EQ(lstat_errno(path("bus/ap/drivers/vfio_ap/05.0004")), ENOENT);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mounts, Coherence, ::testing::Values(Backend::InProcess, Backend::Binary), backend_name);
+INSTANTIATE_TEST_SUITE_P(Mounts, Coherence, ::testing::Values(Backend::Library, Backend::Binary), backend_name);
 
 }  // namespace

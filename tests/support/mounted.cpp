@@ -61,11 +61,12 @@ long write_file(const std::string& path, std::string_view data) {
 }
 
 int run(const std::vector<std::string>& args) {
+  // Made before fork(): the child of a threaded process must not allocate.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
   }
