@@ -17,11 +17,26 @@ if [[ ${1:-} == --sanitize=* ]]; then
   # verify_asan_link_order=0: the client tests run sanitized test programs
   # under `mdevsim exec`, which preloads its (unsanitized) f_type library
   # ahead of the ASan runtime; that library only wraps statfs.
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:verify_asan_link_order=0
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  # Reports go to files as well as they can: a background server's stderr
+  # is /dev/null, and its report must not go unseen.
+  logs=$PWD/$dir/sanitizer-logs
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:verify_asan_link_order=0:log_path=$logs/asan
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$logs/tsan
 fi
 scripts/install-deps.sh
 scripts/build.sh "${build_args[@]}"
 cd "$dir"
-ctest --output-on-failure -j"$(nproc)" "$@"
+if [[ -n ${logs:-} ]]; then
+  rm -rf "$logs"
+  mkdir -p "$logs"
+  chmod 1777 "$logs"  # servers run as nobody write there too
+fi
+status=0
+ctest --output-on-failure -j"$(nproc)" "$@" || status=$?
+if [[ -n ${logs:-} ]] && compgen -G "$logs/*" >/dev/null; then
+  echo "test.sh: sanitizer reports (from $logs):" >&2
+  cat "$logs"/* >&2
+  status=1
+fi
+exit $status
