@@ -44,7 +44,6 @@
 
 namespace {
 
-using mdevsim::testing::can_mount;
 using mdevsim::testing::Mounted;
 using mdevsim::testing::run;
 
@@ -267,13 +266,7 @@ std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
 class Coherence : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    if (!can_mount()) {
-      if (const char* s = std::getenv("MDEVSIM_SKIP_FUSE"); s && std::string(s) == "1")
-        GTEST_SKIP() << "needs root and /dev/fuse (MDEVSIM_SKIP_FUSE=1)";
-      FAIL() << "the FUSE coherence tests need root and a readable, writable /dev/fuse (euid=" << geteuid()
-             << ", /dev/fuse " << (access("/dev/fuse", F_OK) == 0 ? "present" : "missing")
-             << "); set MDEVSIM_SKIP_FUSE=1 to skip them";
-    }
+    MDEVSIM_REQUIRE_MOUNT();
     if (GetParam() == Backend::Library) {
       m_server = std::make_unique<ForkedServer>();
       m_root = m_server->path();

@@ -21,10 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(ReadRace, PreadOfOneFdFromFourThreads) {
-  if (!mdevsim::testing::can_mount()) {
-    if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here";
-    FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";
-  }
+  MDEVSIM_REQUIRE_MOUNT();
   char dir[] = "/tmp/mdevsim-race-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   ASSERT_EQ(mdevsim::testing::run({MDEVSIM_BINARY, "mount", dir}), 0);

@@ -34,10 +34,7 @@ int errno_as_nobody(const std::function<int()>& call) {
 class SetTimes : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!mdevsim::testing::can_mount()) {
-      if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here";
-      FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";
-    }
+    MDEVSIM_REQUIRE_MOUNT();
     m = std::make_unique<Mounted>();
     attr = m->path("devices/ap/card05/hwtype");  // 0444, root's
   }

@@ -51,10 +51,7 @@ void setup(Mounted& m, bool unplug) {
 class RemoveWhileOpen : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!mdevsim::testing::can_mount()) {
-      if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here";
-      FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";
-    }
+    MDEVSIM_REQUIRE_MOUNT();
   }
 };
 

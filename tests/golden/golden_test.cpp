@@ -211,10 +211,7 @@ TEST_P(Golden, InProcess) {
 }
 
 TEST_P(Golden, ThroughMount) {
-  if (!mdevsim::testing::can_mount()) {
-    if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here (MDEVSIM_SKIP_FUSE)";
-    FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";
-  }
+  MDEVSIM_REQUIRE_MOUNT();
   auto t = golden::parse_transcript(GetParam());
   ThroughMount c(host_for(t));
   run(c, t);

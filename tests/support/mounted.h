@@ -2,6 +2,9 @@
 // by server threads of the test process itself.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +19,16 @@ namespace mdevsim::testing {
 
 // True when this process may mount FUSE file systems (root and /dev/fuse).
 bool can_mount();
+
+// In a test: fails unless this process can mount, or skips where the
+// environment says FUSE is not available (MDEVSIM_SKIP_FUSE).
+#define MDEVSIM_REQUIRE_MOUNT()                                                              \
+  do {                                                                                       \
+    if (!mdevsim::testing::can_mount()) {                                                    \
+      if (getenv("MDEVSIM_SKIP_FUSE")) GTEST_SKIP() << "no FUSE here (MDEVSIM_SKIP_FUSE)";   \
+      FAIL() << "mounting needs root and /dev/fuse (set MDEVSIM_SKIP_FUSE=1 to skip)";     \
+    }                                                                                        \
+  } while (0)
 
 class Mounted {
  public:
