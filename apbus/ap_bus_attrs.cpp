@@ -16,13 +16,6 @@ using Store = Result<size_t>;
 
 std::string mask_text(const Bitmap256& m) { return "0x" + m.hex() + "\n"; }
 
-// sysfs_streq(): equal, ignoring one trailing newline on the written name.
-std::string_view streq_name(std::string_view buf) {
-  buf = base::c_str(buf);
-  if (!buf.empty() && buf.back() == '\n') buf.remove_suffix(1);
-  return buf;
-}
-
 Show ap_domain_show(ApBus& bus) { return fmt::format("{}\n", bus.ap_domain()); }
 // Errors: EINVAL (not a number, out of range, or not in aqmask).
 Store ap_domain_store(ApBus& bus, std::string_view buf) {
@@ -114,7 +107,7 @@ Store drivers_autoprobe_store(ApBus& bus, std::string_view buf) {
 
 // Errors: ENODEV (no such device). Binding nothing is not an error.
 Store drivers_probe_store(ApBus& bus, std::string_view buf) {
-  SIM_TRY_VOID(bus.drivers_probe(streq_name(buf)));
+  SIM_TRY_VOID(bus.drivers_probe(base::streq_name(buf)));
   return buf.size();
 }
 
@@ -151,13 +144,13 @@ const sysfs::AttrOps bus_attrs[] = {
 // Errors in order: ENODEV (no such device, or not of the driver's types),
 // EBUSY (already bound), ENODEV (the probe refuses: masks or override).
 Store bind_store(ApDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.bus->bind(drv, streq_name(buf)));
+  SIM_TRY_VOID(drv.bus->bind(drv, base::streq_name(buf)));
   return buf.size();
 }
 
 // Errors: ENODEV (no such device, or not bound to this driver).
 Store unbind_store(ApDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.bus->unbind(drv, streq_name(buf)));
+  SIM_TRY_VOID(drv.bus->unbind(drv, base::streq_name(buf)));
   return buf.size();
 }
 

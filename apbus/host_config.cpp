@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "base/json_input.h"
+#include "base/json_fields.h"
 #include "base/kstrto.h"
 
 namespace ap {
@@ -34,34 +34,7 @@ Bitmap256 HostConfig::adapters() const {
 
 namespace {
 
-// Thrown inside the parser only; turned into one error line at the edge.
-struct BadKey {
-  std::string msg;
-};
-
-[[noreturn]] void fail(const std::string& key, const std::string& why) { throw BadKey{key + ": " + why}; }
-
-void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  if (!obj.is_object()) fail(where.empty() ? "(top level)" : where, "must be an object");
-  for (auto& [k, v] : obj.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
-      fail(where.empty() ? k : where + "." + k, "unknown key");
-  }
-}
-
-unsigned get_uint(const json& v, const std::string& key, unsigned max) {
-  if (!v.is_number_integer()) fail(key, "must be an integer");
-  // nlohmann keeps a number above INT64_MAX unsigned, a negative one signed;
-  // dump() shows it as written.
-  bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= max : v.get<int64_t>() >= 0 && v.get<int64_t>() <= max;
-  if (!in_range) fail(key, fmt::format("{} is out of range 0..{}", v.dump(), max));
-  return v.get<unsigned>();
-}
-
-bool get_bool(const json& v, const std::string& key) {
-  if (!v.is_boolean()) fail(key, "must be true or false");
-  return v.get<bool>();
-}
+using namespace base::json_fields;
 
 Bitmap256 get_id_list(const json& v, const std::string& key, unsigned max) {
   if (!v.is_array()) fail(key, "must be a list of numbers");
@@ -179,7 +152,8 @@ CardConfig get_card(const json& c, const std::string& where, const HostConfig& h
 }
 
 HostConfig parse(const json& doc) {
-  only_keys(doc, "", {"ap", "vfio_ap"});
+  // "css" is the channel subsystem's (ccw/css_config.h).
+  only_keys(doc, "", {"ap", "vfio_ap", "css"});
   if (!doc.contains("ap")) fail("ap", "is missing");
   const json& a = doc["ap"];
   only_keys(a, "ap", {"max_adapter_id", "max_domain_id", "usage_domains", "control_domains", "apmask", "aqmask",
@@ -216,19 +190,7 @@ HostConfig parse(const json& doc) {
 }  // namespace
 
 Result<HostConfig> parse_host_config(std::string_view json_text, std::string& error) {
-  error = base::check_json_input(json_text);
-  if (!error.empty()) return Errno{EINVAL};
-  try {
-    return parse(json::parse(json_text));
-  } catch (const BadKey& e) {
-    error = e.msg;
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();  // "[json.exception.parse_error.101] parse error at ..."
-    error = "not valid JSON: " + what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
-  } catch (const json::exception& e) {
-    error = e.what();
-  }
-  return Errno{EINVAL};
+  return parse_document<HostConfig>(json_text, error, parse);
 }
 
 Result<HostConfig> load_host_file(const std::string& path, std::string& error) {

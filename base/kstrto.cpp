@@ -66,6 +66,12 @@ Result<uint64_t> kstrtoull_tail(std::string_view s, unsigned base) {
 
 std::string_view c_str(std::string_view buf) { return buf.substr(0, buf.find('\0')); }
 
+std::string_view streq_name(std::string_view buf) {
+  buf = c_str(buf);
+  if (!buf.empty() && buf.back() == '\n') buf.remove_suffix(1);
+  return buf;
+}
+
 Result<uint64_t> kstrtoul_base(std::string_view s, unsigned base) {
   s = c_str(s);
   if (at(s, 0) == '+') s.remove_prefix(1);

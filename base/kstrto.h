@@ -14,6 +14,9 @@ namespace base {
 
 // The buffer as the kernel's C string functions see it: up to the first NUL.
 std::string_view c_str(std::string_view buf);
+// What sysfs_streq() compares of a written name: up to the first NUL,
+// without one trailing newline.
+std::string_view streq_name(std::string_view buf);
 
 // kstrtoull(s, 0, &v): optional '+', 0x/0 auto base, one optional trailing
 // '\n', nothing else. EINVAL for bad input, ERANGE on 64-bit overflow.

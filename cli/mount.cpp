@@ -34,10 +34,10 @@ int fail(const std::string& msg) {
   return 1;
 }
 
-std::optional<ap::HostConfig> load_host(const std::string& host_file) {
-  if (host_file.empty()) return ap::default_host();
+std::optional<Host> load_host(const std::string& host_file) {
+  if (host_file.empty()) return default_host();
   std::string error;
-  auto host = ap::load_host_file(host_file, error);
+  auto host = load_host_file(host_file, error);
   if (!host) {
     fail(error);
     return std::nullopt;
@@ -147,7 +147,7 @@ int lock_pidfile(const std::string& path, const std::string& mountpoint, std::st
 }
 
 // Mounts, serves until unmounted, and releases everything it made.
-int serve_mounted(ap::HostConfig host, const std::string& mountpoint, const std::string& sock, std::string& error,
+int serve_mounted(Host host, const std::string& mountpoint, const std::string& sock, std::string& error,
                   int& ready_fd) {
   System sys(std::move(host));
   sysfs::FuseServer server(sys.tree(), sys.lock());
@@ -167,7 +167,7 @@ int serve_mounted(ap::HostConfig host, const std::string& mountpoint, const std:
 // Serves until unmounted. `ready_fd` gets "K" once the mount is up, or "E"
 // and the error; -1 prints the error instead. The pid file stays locked
 // until everything else is released (umount waits for that).
-int serve(ap::HostConfig host, const std::string& mountpoint, const std::string& real, int ready_fd) {
+int serve(Host host, const std::string& mountpoint, const std::string& real, int ready_fd) {
   std::string error;
   auto pidfile = run_file(real, ".pid", error);
   auto sock = pidfile ? run_file(real, ".sock", error) : std::nullopt;

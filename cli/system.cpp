@@ -1,11 +1,35 @@
 #include "cli/system.h"
 
+#include <fmt/format.h>
+
 #include "apbus/zcrypt_cex4.h"
+#include "base/json_input.h"
+#include "ccw/io_subchannel.h"
 #include "mdev/vfio_ap_drv.h"
 
 namespace mdevsim {
 
-System::System(ap::HostConfig host) {
+base::Result<Host> load_host_file(const std::string& path, std::string& error) {
+  auto text = base::read_input_file(path, error);
+  if (!text) {
+    error = fmt::format("host file {}: {}", path, error);
+    return text.error();
+  }
+  auto ap = ap::parse_host_config(*text, error);
+  auto css = ap ? ccw::parse_css_config(*text, error) : base::Result<ccw::CssConfig>(ap.error());
+  if (!css) {
+    error = fmt::format("host file {}: {}", path, error);
+    return css.error();
+  }
+  return Host{std::move(*ap), std::move(*css)};
+}
+
+Host default_host() {
+  std::string error;
+  return Host{ap::default_host(), *ccw::parse_css_config(ccw::DEFAULT_CSS_JSON, error)};
+}
+
+System::System(ap::HostConfig host, ccw::CssConfig css) {
   for (const char* top : {"bus", "class", "devices", "kernel", "module"}) m_tree.root().add_dir(top);
   m_ap_bus = std::make_unique<ap::ApBus>(m_tree, m_uevents, m_klog, std::move(host));
   m_ap_bus->register_driver(ap::make_cex4card_driver());
@@ -14,6 +38,8 @@ System::System(ap::HostConfig host) {
   m_matrix_dev = std::make_unique<vfio_ap::MatrixDev>(*m_ap_bus, *m_mdev_core, m_tree);
   m_ap_bus->register_driver(vfio_ap::make_vfio_ap_driver(*m_matrix_dev));
   m_ap_bus->scan();
+  m_css = std::make_unique<ccw::Css>(m_tree, m_uevents, m_klog, std::move(css));
+  m_css->register_driver(std::make_unique<ccw::IoSubchannelDriver>());
 }
 
 }  // namespace mdevsim

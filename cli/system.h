@@ -11,6 +11,8 @@
 #include "apbus/ap_bus.h"
 #include "apbus/host_config.h"
 #include "base/klog.h"
+#include "ccw/css.h"
+#include "ccw/css_config.h"
 #include "mdev/matrix_dev.h"
 #include "mdev/mdev_core.h"
 #include "sysfs-fs/tree/tree.h"
@@ -18,12 +20,24 @@
 
 namespace mdevsim {
 
+// A host file: the LPAR's AP configuration and its channel subsystem.
+struct Host {
+  ap::HostConfig ap;
+  ccw::CssConfig css;
+};
+// Both sections of a host file; `error` names the file, the key and why.
+base::Result<Host> load_host_file(const std::string& path, std::string& error);
+// The default host: the vfio-ap document's LPAR and the vfio-ccw
+// document's DASD (ap::DEFAULT_HOST_JSON, ccw::DEFAULT_CSS_JSON).
+Host default_host();
+
 class System {
  public:
   // Boots: registers the AP drivers (cex4card, cex4queue), loads vfio_ap
   // (the matrix device, its mdev type and its AP queue driver) and runs the
   // first AP bus scan.
-  explicit System(ap::HostConfig host);
+  explicit System(ap::HostConfig host, ccw::CssConfig css = {});
+  explicit System(Host host) : System(std::move(host.ap), std::move(host.css)) {}
 
   // Exclusive for changes, shared for reads (show(), lookups).
   std::shared_mutex& lock() { return m_lock; }
@@ -33,6 +47,7 @@ class System {
   ap::ApBus& ap_bus() { return *m_ap_bus; }
   mdev::MdevCore& mdev_core() { return *m_mdev_core; }
   vfio_ap::MatrixDev& matrix_dev() { return *m_matrix_dev; }
+  ccw::Css& css() { return *m_css; }
   // Each guest's QEMU log (what libvirt keeps in /var/log/libvirt/qemu/NAME.log),
   // kept after the guest has gone. Under the model lock.
   std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_qemu_logs; }
@@ -45,6 +60,7 @@ class System {
   std::unique_ptr<ap::ApBus> m_ap_bus;
   std::unique_ptr<mdev::MdevCore> m_mdev_core;
   std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;
+  std::unique_ptr<ccw::Css> m_css;
   std::map<std::string, std::vector<std::string>> m_qemu_logs;
 };
 

@@ -29,13 +29,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// sysfs_streq() on a device name.
-std::string_view streq_name(std::string_view buf) {
-  buf = base::c_str(buf);
-  if (!buf.empty() && buf.back() == '\n') buf.remove_suffix(1);
-  return buf;
-}
-
 // ------------------------------------------------------ type directory
 
 Show name_show(MdevType& t) { return t.pretty_name() + "\n"; }
@@ -95,7 +88,7 @@ const sysfs::AttrOps group_attrs[] = {
 // mdev_match() never matches: bind always fails.
 Store bind_store(MdevType&, std::string_view) { return Errno{ENODEV}; }
 Store unbind_store(MdevType& t, std::string_view buf) {
-  MdevDevice* dev = t.core().find(streq_name(buf));
+  MdevDevice* dev = t.core().find(base::streq_name(buf));
   if (!dev || dev->type != &t || dev->state == MdevDevice::State::Unbound) return Errno{ENODEV};
   SIM_TRY_VOID(t.core().unbind(*dev));
   return buf.size();
@@ -106,7 +99,7 @@ Show drivers_autoprobe_show(MdevCore&) { return std::string("1\n"); }
 Store drivers_autoprobe_store(MdevCore&, std::string_view buf) { return buf.size(); }
 // Nothing matches mdevs automatically; an unknown name is ENODEV.
 Store drivers_probe_store(MdevCore& core, std::string_view buf) {
-  if (!core.find(streq_name(buf))) return Errno{ENODEV};
+  if (!core.find(base::streq_name(buf))) return Errno{ENODEV};
   return buf.size();
 }
 const sysfs::AttrOps bus_attrs[] = {SYSFS_ATTR_RW(MdevCore, drivers_autoprobe), SYSFS_ATTR_WO(MdevCore, drivers_probe)};

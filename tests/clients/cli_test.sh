@@ -41,7 +41,7 @@ ACTION=change
 DEVPATH=/devices/ap
 SUBSYSTEM=ap
 APMASK=0xfdffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
-SEQNUM=34" -- sh -c "'$MDEVSIM' uevents '$tmp/mp' | tail -n 7 | head -n 6 | sed 's/^KERNEL\[[0-9.]*\]/KERNEL/'"
+SEQNUM=51" -- sh -c "'$MDEVSIM' uevents '$tmp/mp' | tail -n 7 | head -n 6 | sed 's/^KERNEL\[[0-9.]*\]/KERNEL/'"
 expect "dmesg: nothing mounted" 1 "mdevsim: $tmp: no simulator is mounted there" -- "$MDEVSIM" dmesg "$tmp"
 expect "umount" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
 expect "umount: server gone" 1 "" -- pgrep -f "mdevsim mount $tmp/mp"

@@ -53,7 +53,7 @@ std::string join_sorted(std::vector<std::string> names) {
 
 class InProcess final : public Client {
  public:
-  explicit InProcess(ap::HostConfig host) : m_sys(std::move(host)) {}
+  explicit InProcess(mdevsim::Host host) : m_sys(std::move(host)) {}
   long write(const std::string& path, const std::string& data) override {
     std::lock_guard g(m_sys.lock());
     auto r = m_sys.tree().write(path, data);
@@ -86,7 +86,7 @@ class InProcess final : public Client {
 
 class ThroughMount final : public Client {
  public:
-  explicit ThroughMount(ap::HostConfig host) : m_mount(std::move(host)) {}
+  explicit ThroughMount(mdevsim::Host host) : m_mount(std::move(host)) {}
   long write(const std::string& path, const std::string& data) override {
     return mdevsim::testing::write_file(m_mount.path(path), data);
   }
@@ -127,10 +127,11 @@ std::vector<std::string> transcripts() {
   return files;
 }
 
-ap::HostConfig host_for(const golden::Transcript& t) {
-  if (t.host.empty()) return ap::default_host();
+// The AP-only default host, unless the transcript names a host file.
+mdevsim::Host host_for(const golden::Transcript& t) {
+  if (t.host.empty()) return {ap::default_host(), {}};
   std::string error;
-  auto host = ap::load_host_file(source_dir() + "/testdata/hosts/" + t.host + ".json", error);
+  auto host = mdevsim::load_host_file(source_dir() + "/testdata/hosts/" + t.host + ".json", error);
   if (!host) throw std::runtime_error(error);
   return std::move(*host);
 }

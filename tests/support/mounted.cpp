@@ -18,7 +18,7 @@ static std::string make_dir() {
   return tmpl;
 }
 
-Mounted::Mounted(ap::HostConfig host) : m_dir(make_dir()), m_sys(std::move(host)), m_server(m_sys.tree(), m_sys.lock()) {
+Mounted::Mounted(Host host) : m_dir(make_dir()), m_sys(std::move(host)), m_server(m_sys.tree(), m_sys.lock()) {
   std::string error;
   if (!m_server.mount(m_dir, error, false)) throw std::runtime_error("mount failed: " + error);
   m_loop = std::thread([this] { m_server.loop(); });

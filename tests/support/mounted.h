@@ -32,7 +32,8 @@ bool can_mount();
 
 class Mounted {
  public:
-  explicit Mounted(ap::HostConfig host = ap::default_host());
+  explicit Mounted(Host host = {ap::default_host(), {}});
+  explicit Mounted(ap::HostConfig host) : Mounted(Host{std::move(host), {}}) {}
   ~Mounted();
   // The mount point joined with a path relative to the simulated /sys.
   std::string path(std::string_view rel = "") const;

@@ -138,7 +138,7 @@ TEST(HostConfig, BadHostsNameTheKeyAndTheReason) {
        R"(ap.cards[0].serialnr: contains the control character \u000a)"},
       {R"({"ap": {"cards": [{"id": 1, "type": "CEX5C", "serialnr": "93AA\u0000K7"}]}})",
        R"(ap.cards[0].serialnr: contains the control character \u0000)"},
-      {R"({"ap": {}, "css": {}})", "css: unknown key"},
+      {R"({"ap": {}, "chsc": {}})", "chsc: unknown key"},
       {R"({})", "ap: is missing"},
       {R"([1, 2])", "(top level): must be an object"},
   };
