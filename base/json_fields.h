@@ -28,14 +28,15 @@ unsigned get_uint(const json& v, const std::string& key, unsigned max);
 bool get_bool(const json& v, const std::string& key);
 const std::string& get_string(const json& v, const std::string& key, const char* example);
 
-// Checks `text` (check_json_input), parses it and hands the tree to
-// `parse`; a BadKey or a JSON error becomes `error` and EINVAL.
-template <class T, class F>
+// Checks `text` (check_json_input), parses it as a `Json` (json, or
+// ordered_json where the key order matters) and hands the tree to `parse`;
+// a BadKey or a JSON error becomes `error` and EINVAL.
+template <class T, class Json = json, class F>
 Result<T> parse_document(std::string_view text, std::string& error, F&& parse) {
   error = check_json_input(text);
   if (!error.empty()) return Errno{EINVAL};
   try {
-    return parse(json::parse(text));
+    return parse(Json::parse(text));
   } catch (const BadKey& e) {
     error = e.msg;
   } catch (const json::parse_error& e) {

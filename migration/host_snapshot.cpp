@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/hex.h"
+#include "base/json_fields.h"
 #include "base/json_input.h"
 #include "base/kstrto.h"
 
@@ -20,11 +21,11 @@ using json = nlohmann::ordered_json;  // keys in the order written
 
 constexpr int FORMAT = 1;  // "mdevsim_snapshot": the layout's version
 
-// Thrown inside the parser only; one error line at the edge.
-struct Bad {
-  std::string msg;
-};
-[[noreturn]] void fail(const std::string& key, const std::string& why) { throw Bad{key + ": " + why}; }
+// The snapshot's own readers (ordered keys, its own wording); errors go
+// out as base::json_fields::parse_document() reports them.
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw base::json_fields::BadKey{key + ": " + why};
+}
 
 std::string mask_text(const Bitmap256& m) { return "0x" + m.hex(); }
 
@@ -292,19 +293,7 @@ std::string to_json(const HostSnapshot& s) {
 }
 
 base::Result<HostSnapshot> parse_snapshot(std::string_view json_text, std::string& error) {
-  error = base::check_json_input(json_text);
-  if (!error.empty()) return Errno{EINVAL};
-  try {
-    return parse(json::parse(json_text));
-  } catch (const Bad& e) {
-    error = e.msg;
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    error = "not valid JSON: " + what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
-  } catch (const json::exception& e) {
-    error = e.what();
-  }
-  return Errno{EINVAL};
+  return base::json_fields::parse_document<HostSnapshot, json>(json_text, error, parse);
 }
 
 base::Result<HostSnapshot> load_snapshot(const std::string& path, std::string& error) {
