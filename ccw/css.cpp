@@ -18,7 +18,9 @@ Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, Cs
   m_ccw_devices = &m_ccw_bus->add_dir("devices");
   m_ccw_bus->add_dir("drivers");
   m_css0 = &root.get_or_add_dir("devices").add_dir(fmt::format("css{:x}", m_config.cssid));
-  m_css0->add_attrs(css_root_attrs(), this);
+  m_css0->add_attrs(m_config.measurement ? css_root_attrs() : css_root_attrs_no_cm(), this);
+  // The pseudo subchannel orphaned ccw devices move to; on no bus.
+  m_css0->add_dir("defunct").add_attr(busless_uevent_attr, this);
 
   // chp_new() for every installed channel path.
   for (auto& c : m_config.chpids) {

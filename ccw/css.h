@@ -31,7 +31,8 @@ struct ChannelPath {
   Css* css;
   ChpConfig cfg;
   std::string name;  // "chp0.1a"
-  bool online = true;
+  bool online = true;      // status: varied on
+  bool configured = true;  // configure: 1
   sysfs::Directory* dir = nullptr;
 };
 
@@ -96,6 +97,8 @@ class Css {
   Result<void> drivers_probe(std::string_view devname);
   Result<void> set_driver_override(Subchannel& sch, std::string_view buf);
   bool drivers_autoprobe = true;
+  // Channel measurement (cm_enable; chsc_secm() always succeeds here).
+  bool cm_enabled = false;
 
   // The ccw device io_subchannel registers for a subchannel with a device,
   // and its removal (io_subchannel_probe() / io_subchannel_remove()).
@@ -138,7 +141,11 @@ std::string ccw_modalias(const DeviceConfig& d);
 // Attribute tables (css_attrs.cpp).
 std::span<const sysfs::AttrOps> css_bus_attrs();
 std::span<const sysfs::AttrOps> css_driver_attrs();
-std::span<const sysfs::AttrOps> css_root_attrs();
+std::span<const sysfs::AttrOps> css_root_attrs();  // with cm_enable if measured
+std::span<const sysfs::AttrOps> css_root_attrs_no_cm();
+// The uevent file of a device with no bus (css0, defunct, channel paths):
+// the kernel filters their events, so a valid write sends nothing.
+extern const sysfs::AttrOps busless_uevent_attr;
 std::span<const sysfs::AttrOps> chp_attrs();
 std::span<const sysfs::AttrOps> subchannel_attrs();
 std::span<const sysfs::AttrOps> io_subchannel_type_attrs();  // chpids pimpampom dev_busid

@@ -66,14 +66,25 @@ std::pair<unsigned, unsigned> get_type_model(const json& v, const std::string& k
 }
 
 ChpConfig get_chp(const json& c, const std::string& where) {
-  only_keys(c, where, {"id", "type", "shared", "chid"});
+  only_keys(c, where, {"id", "type", "shared", "cmg", "speed_bps", "chid", "chid_external"});
   ChpConfig chp;
   if (!c.contains("id")) fail(where + ".id", "is missing");
   chp.id = get_hex(c["id"], where + ".id", 2, "1a");
   if (!c.contains("type")) fail(where + ".type", "is missing");
   chp.type = get_hex(c["type"], where + ".type", 2, "1a");
   if (c.contains("shared")) chp.shared = get_bool(c["shared"], where + ".shared");
+  if (c.contains("cmg")) chp.cmg = get_uint(c["cmg"], where + ".cmg", 255);
+  if (c.contains("speed_bps")) {
+    const json& v = c["speed_bps"];
+    if (!v.is_number_unsigned() || v.get<uint64_t>() > 1'000'000'000'000'000)
+      fail(where + ".speed_bps", "must be bits per second, an integer from 0 to 10^15");
+    chp.speed_bps = v.get<uint64_t>();
+  }
   if (c.contains("chid")) chp.chid = get_hex(c["chid"], where + ".chid", 4, "0100");
+  if (c.contains("chid_external")) {
+    if (!chp.chid) fail(where + ".chid_external", "needs a chid");
+    chp.chid_external = get_bool(c["chid_external"], where + ".chid_external");
+  }
   return chp;
 }
 
@@ -133,8 +144,9 @@ CssConfig parse(const json& doc) {
   CssConfig css;
   if (!doc.is_object() || !doc.contains("css")) return css;
   const json& c = doc["css"];
-  only_keys(c, "css", {"cssid", "chpids", "subchannels"});
+  only_keys(c, "css", {"cssid", "measurement", "chpids", "subchannels"});
   if (c.contains("cssid")) css.cssid = get_uint(c["cssid"], "css.cssid", 255);
+  if (c.contains("measurement")) css.measurement = get_bool(c["measurement"], "css.measurement");
   std::set<unsigned> chps;
   if (c.contains("chpids")) {
     if (!c["chpids"].is_array()) fail("css.chpids", "must be a list of channel paths");

@@ -28,7 +28,10 @@ struct ChpConfig {
   unsigned id = 0;     // CHPID 0x00..0xff
   unsigned type = 0;   // channel-path type, e.g. 0x1a FICON, 0x11 OSD
   bool shared = true;  // shared among LPARs
-  std::optional<unsigned> chid;  // physical channel id (chid/chid_external)
+  unsigned cmg = 2;    // channel-measurement group
+  uint64_t speed_bps = 0;
+  std::optional<unsigned> chid;  // physical channel id, if reported
+  bool chid_external = false;
 };
 
 struct DeviceConfig {
@@ -49,6 +52,9 @@ struct SubchannelConfig {
 
 struct CssConfig {
   unsigned cssid = 0;  // real_cssid
+  // The CHSC measurement facilities (secm, scmc): cm_enable exists, and
+  // channel paths report shared and cmg ("unknown" without them).
+  bool measurement = true;
   std::vector<ChpConfig> chpids;          // sorted by id
   std::vector<SubchannelConfig> subchannels;  // sorted by schid
 };
