@@ -5,6 +5,7 @@
 #include "apbus/zcrypt_cex4.h"
 #include "base/json_input.h"
 #include "ccw/io_subchannel.h"
+#include "ccw/vfio_ccw_drv.h"
 #include "mdev/vfio_ap_drv.h"
 
 namespace mdevsim {
@@ -40,6 +41,7 @@ System::System(ap::HostConfig host, ccw::CssConfig css) {
   m_ap_bus->scan();
   m_css = std::make_unique<ccw::Css>(m_tree, m_uevents, m_klog, std::move(css));
   m_css->register_driver(std::make_unique<ccw::IoSubchannelDriver>());
+  m_css->register_driver(std::make_unique<ccw::VfioCcwDriver>(*m_mdev_core));
 }
 
 }  // namespace mdevsim

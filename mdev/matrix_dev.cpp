@@ -55,7 +55,7 @@ MatrixDev::MatrixDev(ap::ApBus& bus, mdev::MdevCore& core, sysfs::Tree& tree) : 
   bus.uevents().send("bind", "/devices/vfio_ap/matrix", "matrix", {}, {"DRIVER=vfio_ap"});
   // vfio_ap_mdev_register(): MAX_ZDEV_ENTRIES_EXT instances.
   core.register_parent(*m_matrix_dir, "/devices/vfio_ap/matrix", "vfio_ap", "passthrough", "VFIO AP Passthrough Device",
-                       "vfio-ap", 256 * 256, "vfio_ap_mdev", "vfio_ap", *this);
+                       "vfio-ap", 256 * 256, "vfio_ap_mdev", "vfio_ap", *this, "matrix", {"DRIVER=vfio_ap"});
 }
 
 MatrixDev::~MatrixDev() = default;

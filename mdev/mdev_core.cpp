@@ -89,7 +89,7 @@ const sysfs::AttrOps group_attrs[] = {
 Store bind_store(MdevType&, std::string_view) { return Errno{ENODEV}; }
 Store unbind_store(MdevType& t, std::string_view buf) {
   MdevDevice* dev = t.core().find(base::streq_name(buf));
-  if (!dev || dev->type != &t || dev->state == MdevDevice::State::Unbound) return Errno{ENODEV};
+  if (!dev || dev->type->driver() != t.driver() || dev->state == MdevDevice::State::Unbound) return Errno{ENODEV};
   SIM_TRY_VOID(t.core().unbind(*dev));
   return buf.size();
 }
@@ -122,7 +122,8 @@ MdevType& MdevCore::register_parent(sysfs::Directory& parent_dir, const std::str
                                     const std::string& parent_driver, const std::string& sysfs_name,
                                     const std::string& pretty_name, const std::string& device_api,
                                     unsigned max_instances, const std::string& mdev_driver, const std::string& module,
-                                    MdevDriverOps& ops) {
+                                    MdevDriverOps& ops, const std::string& parent_subsystem,
+                                    const std::vector<std::string>& parent_vars) {
   auto t = std::make_unique<MdevType>();
   t->m_core = this;
   t->m_name = parent_driver + "-" + sysfs_name;
@@ -130,25 +131,47 @@ MdevType& MdevCore::register_parent(sysfs::Directory& parent_dir, const std::str
   t->m_device_api = device_api;
   t->m_driver = mdev_driver;
   t->m_parent_devpath = parent_devpath;
+  t->m_parent_driver = parent_driver;
   t->m_available = max_instances;
   t->m_ops = &ops;
   t->m_parent_dir = &parent_dir;
-  // mdev_register_driver(): the driver directory and its module links.
-  auto& drv = m_bus->find_dir("drivers")->add_dir(mdev_driver);
-  drv.add_attrs(driver_attrs, t.get());
-  auto& mod = m_tree.root().get_or_add_dir("module").get_or_add_dir(module);
-  mod.get_or_add_dir("drivers").add_link("mdev:" + mdev_driver, drv.self());
-  drv.add_link("module", mod.self());
-  t->m_driver_dir = &drv;
+  // mdev_register_driver() at the driver's first parent: the driver
+  // directory and its module links.
+  auto& drivers = *m_bus->find_dir("drivers");
+  sysfs::Directory* drv = drivers.find_dir(mdev_driver);
+  if (!drv) {
+    drv = &drivers.add_dir(mdev_driver);
+    drv->add_attrs(driver_attrs, t.get());
+    auto& mod = m_tree.root().get_or_add_dir("module").get_or_add_dir(module);
+    mod.get_or_add_dir("drivers").add_link("mdev:" + mdev_driver, drv->self());
+    drv->add_link("module", mod.self());
+  }
+  t->m_driver_dir = drv;
   // mdev_register_parent()
   t->m_dir = &parent_dir.get_or_add_dir("mdev_supported_types").add_dir(t->m_name);
   t->m_dir->add_attrs(type_attrs, t.get());
   t->m_devices_dir = &t->m_dir->add_dir("devices");
   m_tree.root().find_dir("class")->find_dir("mdev_bus")->add_link(std::string(parent_dir.name()), parent_dir.self());
   m_klog.log(base::LogLevel::INFO, fmt::format("{} {}: MDEV: Registered", parent_driver, parent_dir.name()));
-  m_uevents.send("change", parent_devpath, "matrix", {"MDEV_STATE=registered"}, {"DRIVER=" + parent_driver});
+  m_uevents.send("change", parent_devpath, parent_subsystem, {"MDEV_STATE=registered"}, parent_vars);
   m_types.push_back(std::move(t));
   return *m_types.back();
+}
+
+void MdevCore::unregister_parent(MdevType& type, const std::string& parent_subsystem,
+                                 const std::vector<std::string>& parent_vars) {
+  sysfs::Directory& parent = *type.m_parent_dir;
+  m_klog.log(base::LogLevel::INFO, fmt::format("{} {}: MDEV: Unregistering", type.m_parent_driver, parent.name()));
+  m_tree.root().find_dir("class")->find_dir("mdev_bus")->remove(parent.name());
+  // mdev_device_remove() of every child; an open one has no guest here to
+  // keep it (guests with vfio-ccw devices close them first).
+  std::vector<MdevDevice*> children;
+  for (auto& [uuid, dev] : m_devices)
+    if (dev->type == &type) children.push_back(dev.get());
+  for (MdevDevice* dev : children) (void)remove(*dev);
+  parent.remove("mdev_supported_types");
+  m_uevents.send("change", type.m_parent_devpath, parent_subsystem, {"MDEV_STATE=unregistered"}, parent_vars);
+  std::erase_if(m_types, [&](auto& t) { return t.get() == &type; });
 }
 
 std::string MdevCore::devpath(const MdevDevice& dev) const { return dev.type->m_parent_devpath + "/" + dev.uuid; }

@@ -60,7 +60,7 @@ class MdevType {
  private:
   friend class MdevCore;
   MdevCore* m_core;
-  std::string m_name, m_pretty_name, m_device_api, m_driver, m_parent_devpath, m_driver_prefix;
+  std::string m_name, m_pretty_name, m_device_api, m_driver, m_parent_driver, m_parent_devpath;
   unsigned m_available;
   MdevDriverOps* m_ops;
   sysfs::Directory* m_dir;          // .../mdev_supported_types/<name>
@@ -80,7 +80,13 @@ class MdevCore {
   MdevType& register_parent(sysfs::Directory& parent_dir, const std::string& parent_devpath,
                             const std::string& parent_driver, const std::string& sysfs_name,
                             const std::string& pretty_name, const std::string& device_api, unsigned max_instances,
-                            const std::string& mdev_driver, const std::string& module, MdevDriverOps& ops);
+                            const std::string& mdev_driver, const std::string& module, MdevDriverOps& ops,
+                            const std::string& parent_subsystem, const std::vector<std::string>& parent_vars);
+  // mdev_unregister_parent(): "MDEV: Unregistering", the class link, every
+  // mdev of the type, the type directory, MDEV_STATE=unregistered. The
+  // parent's uevent variables are those it has while still bound.
+  void unregister_parent(MdevType& type, const std::string& parent_subsystem,
+                         const std::vector<std::string>& parent_vars);
 
   // create_store(): errors in order: EINVAL (not 36 or 37 bytes, not a
   // UUID), EEXIST (that UUID exists, any case), EUSERS (no instance left).

@@ -29,7 +29,7 @@ struct Fixture {
   Fixture() {
     auto& parent = tree.root().get_or_add_dir("devices").add_dir("parent");
     type = &core.register_parent(parent, "/devices/parent", "drv", "kind", "Some Kind", "vfio-x", 2, "vfio_ap_mdev",
-                                 "mod", drv);
+                                 "mod", drv, "matrix", {"DRIVER=drv"});
   }
   long write(const std::string& path, const std::string& data) {
     auto r = tree.write(path, data);
