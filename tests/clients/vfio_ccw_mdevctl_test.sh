@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The vfio-ccw document's host set-up with Debian's real mdevctl inside
+# `mdevsim exec`: the DASD's subchannel moves to vfio_ccw, mdevctl sees the
+# vfio_ccw-io type, starts, lists, stops, defines and undefines the mdev.
+set -uo pipefail
+: "${MDEVSIM:?}"
+source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
+U=7e270a25-e163-4922-af60-757fc8ed48c6
+in_sim() { "$MDEVSIM" exec -- sh -c "echo 0.0.0313 > /sys/bus/css/devices/0.0.0313/driver/unbind &&
+  echo 0.0.0313 > /sys/bus/css/drivers/vfio_ccw/bind && $1"; }
+
+expect "mdevctl types (the subchannel's type)" 0 "0.0.0313
+  vfio_ccw-io
+    Available instances: 1
+    Device API: vfio-ccw
+    Name: I/O subchannel (Non-QDIO)" -- in_sim "mdevctl types | head -n 5"
+# mdevctl list ends with an empty line.
+expect "mdevctl start, list, stop" 0 "$U 0.0.0313 vfio_ccw-io manual
+
+0
+--
+
+1" -- in_sim "mdevctl start -u $U -p 0.0.0313 -t vfio_ccw-io && mdevctl list &&
+  cat /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/available_instances &&
+  echo -- && mdevctl stop -u $U && mdevctl list &&
+  cat /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/available_instances"
+expect "mdevctl define -a, start from the definition, undefine" 0 "$U 0.0.0313 vfio_ccw-io auto
+
+$U 0.0.0313 vfio_ccw-io auto (active)
+
+$U 0.0.0313 vfio_ccw-io auto" -- in_sim "mdevctl define -u $U -p 0.0.0313 -t vfio_ccw-io -a &&
+  mdevctl list --defined && mdevctl start -u $U && mdevctl list --defined &&
+  mdevctl stop -u $U && mdevctl list --defined && mdevctl undefine -u $U && mdevctl list --defined"
+expect "a second mdev on the subchannel is refused" 0 "refused, 0 left" -- in_sim "
+  echo $U > /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/create &&
+  ! (echo 11111111-2222-3333-4444-555555555555 > /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/create) 2>/dev/null &&
+  echo refused, \$(cat /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/available_instances) left"
+
+[[ $fails == 0 ]] && echo "all vfio_ccw mdevctl checks passed"
+exit $((fails > 0))
