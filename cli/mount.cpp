@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -281,20 +282,25 @@ bool mount_tmpfs(const char* path, std::string& error) {
 
 // A private, empty /etc/mdevctl.d with the directories mdevctl checks for.
 // Without one on the host, /etc gets a private overlay so nothing is written.
-bool private_mdevctl_dir(std::string& error) {
+// The configuration directories of mdevctl and driverctl are private and
+// empty; where /etc lacks one, a private overlay on /etc makes room for it.
+bool private_config_dirs(std::string& error) {
+  const char* const dirs[] = {"/etc/mdevctl.d", "/etc/driverctl.d"};
   struct stat st{};
-  if (stat("/etc/mdevctl.d", &st) != 0) {
+  if (std::any_of(std::begin(dirs), std::end(dirs), [&](const char* d) { return stat(d, &st) != 0; })) {
     if (!mount_tmpfs("/run", error)) return false;
     mkdir("/run/mdevsim-etc", 0755);
     mkdir("/run/mdevsim-etc/upper", 0755);
     mkdir("/run/mdevsim-etc/work", 0755);
     if (mount("overlay", "/etc", "overlay", 0, "lowerdir=/etc,upperdir=/run/mdevsim-etc/upper,workdir=/run/mdevsim-etc/work") != 0) {
-      error = fmt::format("overlay on /etc (for a private /etc/mdevctl.d): {}", std::strerror(errno));
+      error = fmt::format("overlay on /etc (for private /etc/mdevctl.d and /etc/driverctl.d): {}", std::strerror(errno));
       return false;
     }
-    mkdir("/etc/mdevctl.d", 0755);
   }
-  if (!mount_tmpfs("/etc/mdevctl.d", error)) return false;
+  for (const char* d : dirs) {
+    mkdir(d, 0755);
+    if (!mount_tmpfs(d, error)) return false;
+  }
   for (const char* d : {"/etc/mdevctl.d/scripts.d", "/etc/mdevctl.d/scripts.d/callouts", "/etc/mdevctl.d/scripts.d/notifiers"})
     mkdir(d, 0755);
   return true;
@@ -328,7 +334,7 @@ int cmd_exec(const std::string& host_file, const std::vector<std::string>& comma
     return fail(fmt::format("exec: cannot make / a slave mount: {}", std::strerror(errno)));
   for (auto& m : mounts())
     if (m.fstype == "fuse.mdevsim") umount2(m.target.c_str(), MNT_DETACH);
-  if (!private_mdevctl_dir(error)) return fail("exec: " + error);
+  if (!private_config_dirs(error)) return fail("exec: " + error);
   struct stat st{};
   if (stat("/run/lock", &st) == 0 && !mount_tmpfs("/run/lock", error)) return fail("exec: " + error);
 

@@ -7,7 +7,7 @@ packages=(
   libfuse3-dev fuse3 libudev-dev udev
   libfmt-dev nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev googletest libbenchmark-dev
-  mdevctl kmod
+  mdevctl driverctl kmod
 )
 missing=()
 for p in "${packages[@]}"; do

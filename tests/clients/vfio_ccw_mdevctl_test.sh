@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The vfio-ccw document's host set-up with Debian's real mdevctl inside
-# `mdevsim exec`: the DASD's subchannel moves to vfio_ccw, mdevctl sees the
-# vfio_ccw-io type, starts, lists, stops, defines and undefines the mdev.
+# The vfio-ccw document's host set-up with Debian's real driverctl and
+# mdevctl inside `mdevsim exec`: the DASD's subchannel moves to vfio_ccw,
+# mdevctl sees the vfio_ccw-io type, starts, lists, stops, defines and
+# undefines the mdev. The host's /etc/driverctl.d stays as it was.
 set -uo pipefail
 : "${MDEVSIM:?}"
 source "$(dirname "${BASH_SOURCE[0]}")/needs_fuse.sh"
@@ -36,6 +37,18 @@ expect "a second mdev on the subchannel is refused" 0 "refused, 0 left" -- in_si
   echo $U > /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/create &&
   ! (echo 11111111-2222-3333-4444-555555555555 > /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/create) 2>/dev/null &&
   echo refused, \$(cat /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/available_instances) left"
+
+# The document's recommended procedure, verbatim.
+host_before=$(ls -la /etc/driverctl.d 2>&1)
+expect "driverctl set-override, then mdevctl define -a" 0 "../../../bus/css/drivers/vfio_ccw
+vfio_ccw
+0.0.0313 vfio_ccw
+$U 0.0.0313 vfio_ccw-io auto (active)" -- "$MDEVSIM" exec -- sh -c "
+  driverctl -b css set-override 0.0.0313 vfio_ccw &&
+  readlink /sys/bus/css/devices/0.0.0313/driver && cat /sys/bus/css/devices/0.0.0313/driver_override &&
+  driverctl -b css list-overrides &&
+  mdevctl define -u $U -p 0.0.0313 -t vfio_ccw-io -a && mdevctl start -u $U && mdevctl list --defined | head -n 1"
+expect "the host's /etc/driverctl.d is untouched" 0 "$host_before" -- ls -la /etc/driverctl.d
 
 [[ $fails == 0 ]] && echo "all vfio_ccw mdevctl checks passed"
 exit $((fails > 0))
