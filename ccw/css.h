@@ -14,6 +14,7 @@
 #include "base/klog.h"
 #include "base/result.h"
 #include "ccw/css_config.h"
+#include "sysfs-fs/tree/driver_core.h"
 #include "sysfs-fs/tree/tree.h"
 #include "sysfs-fs/tree/uevent.h"
 
@@ -36,45 +37,38 @@ struct ChannelPath {
   sysfs::Directory* dir = nullptr;
 };
 
-// struct ccw_device: the device behind an I/O subchannel, 0.0.2b09.
-struct CcwDevice {
+// struct ccw_device: the device behind an I/O subchannel, 0.0.2b09, on the
+// ccw bus (name, directory, driver: sysfs::BusDevice).
+struct CcwDevice : sysfs::BusDevice {
   Subchannel* sch;
   DeviceConfig cfg;
-  std::string name;  // "0.0.2b09"
   bool online = false;
   bool cmb_enable = false;
-  sysfs::Directory* dir = nullptr;
+  CcwDevice(Subchannel* s, const DeviceConfig& c) : sch(s), cfg(c) {}
 };
 
-// struct subchannel: 0.0.0313 under css0.
-struct Subchannel {
+// struct subchannel: 0.0.0313 under css0, on the css bus.
+struct Subchannel : sysfs::BusDevice {
   Css* css;
   SubchannelConfig cfg;
-  std::string name;  // "0.0.0313"
   std::string driver_override;  // empty: none ("(null)")
-  CssDriver* driver = nullptr;
   std::unique_ptr<CcwDevice> cdev;  // while io_subchannel drives it
-  sysfs::Directory* dir = nullptr;
-  void* driver_data = nullptr;      // the bound driver's state
   bool is_io() const { return cfg.type == 0; }
 };
 
 // struct css_driver: io_subchannel, vfio_ccw.
-class CssDriver {
+class CssDriver : public sysfs::BusDriver {
  public:
-  virtual ~CssDriver() = default;
-  virtual const std::string& name() const = 0;
   virtual const std::string& module() const = 0;  // "" if built in
-  // css_bus_match(): the subchannel types it drives.
+  // The subchannel types of its id table.
   virtual bool matches(const Subchannel& sch) const { return sch.is_io(); }
   virtual Result<void> probe(Subchannel& sch) = 0;
   virtual void remove(Subchannel& sch) = 0;
 
   Css* css = nullptr;
-  sysfs::Directory* dir = nullptr;  // /sys/bus/css/drivers/<name>
 };
 
-class Css {
+class Css : sysfs::BusOps {
  public:
   Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config);
   ~Css();
@@ -90,13 +84,10 @@ class Css {
   ChannelPath* chp(unsigned id) const;
   const std::map<BusId, std::unique_ptr<Subchannel>>& subchannels() const { return m_subchannels; }
 
-  // Driver core: bind_store(), unbind_store(), drivers_probe, and
-  // driver_override_store() (EINVAL for a name of a page or more).
-  Result<void> bind(CssDriver& drv, std::string_view devname);
-  Result<void> unbind(CssDriver& drv, std::string_view devname);
-  Result<void> drivers_probe(std::string_view devname);
+  // The css bus (bind, unbind, drivers_probe through the driver core).
+  sysfs::Bus& bus() { return m_css_bus; }
+  // driver_set_override(): EINVAL for a page or more; the first line.
   Result<void> set_driver_override(Subchannel& sch, std::string_view buf);
-  bool drivers_autoprobe = true;
   // Channel measurement (cm_enable; chsc_secm() always succeeds here).
   bool cm_enabled = false;
 
@@ -105,20 +96,38 @@ class Css {
   void ccw_device_add(Subchannel& sch);
   void ccw_device_del(Subchannel& sch);
 
-  // Uevents: dev_uevent() + css_uevent() / ccw_uevent().
-  std::vector<std::string> uevent_vars(const Subchannel& sch) const;
-  std::vector<std::string> uevent_vars(const CcwDevice& cdev) const;
+  // Uevents: dev_uevent() + css_uevent().
+  std::vector<std::string> uevent_vars(const Subchannel& sch) const { return m_css_bus.uevent_vars(sch); }
   std::string devpath(const Subchannel& sch) const { return "/devices/css0/" + sch.name; }
-  std::string devpath(const CcwDevice& cdev) const { return devpath(*cdev.sch) + "/" + cdev.name; }
 
   sysfs::Tree& tree() const { return m_tree; }
   sysfs::UeventLog& uevents() const { return m_uevents; }
   base::KernelLog& klog() const { return m_klog; }
 
  private:
-  void bus_probe_device(Subchannel& sch);
-  Result<void> driver_probe_device(CssDriver& drv, Subchannel& sch);
-  void device_release_driver(Subchannel& sch);
+  // css_bus_type: css_bus_match() (the id table, then driver_override),
+  // css_probe(), css_remove(), css_uevent().
+  sysfs::BusDevice* find_device(std::string_view name) const override;
+  bool match(const sysfs::BusDevice& dev, const sysfs::BusDriver& drv) const override;
+  Result<void> probe(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
+  void remove(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
+  std::string devpath(const sysfs::BusDevice& dev) const override { return devpath(static_cast<const Subchannel&>(dev)); }
+  std::vector<std::string> bus_uevent_vars(const sysfs::BusDevice& dev) const override;
+
+  // ccw_bus_type: devices without drivers yet; ccw_uevent().
+  class CcwBus : public sysfs::BusOps {
+   public:
+    explicit CcwBus(Css& css) : m_css(css) {}
+    sysfs::BusDevice* find_device(std::string_view name) const override;
+    bool match(const sysfs::BusDevice&, const sysfs::BusDriver&) const override { return false; }
+    Result<void> probe(sysfs::BusDriver&, sysfs::BusDevice&) override { return Errno{ENODEV}; }
+    void remove(sysfs::BusDriver&, sysfs::BusDevice&) override {}
+    std::string devpath(const sysfs::BusDevice& dev) const override;
+    std::vector<std::string> bus_uevent_vars(const sysfs::BusDevice& dev) const override;
+
+   private:
+    Css& m_css;
+  };
 
   sysfs::Tree& m_tree;
   sysfs::UeventLog& m_uevents;
@@ -127,20 +136,16 @@ class Css {
   std::map<unsigned, std::unique_ptr<ChannelPath>> m_chps;
   std::map<BusId, std::unique_ptr<Subchannel>> m_subchannels;
   std::vector<std::unique_ptr<CssDriver>> m_drivers;  // registration order
-  sysfs::Directory* m_css_bus;      // /sys/bus/css
-  sysfs::Directory* m_css_devices;  // /sys/bus/css/devices
-  sysfs::Directory* m_css_drivers;  // /sys/bus/css/drivers
-  sysfs::Directory* m_ccw_bus;      // /sys/bus/ccw
-  sysfs::Directory* m_ccw_devices;  // /sys/bus/ccw/devices
-  sysfs::Directory* m_css0;         // /sys/devices/css0
+  sysfs::Bus m_css_bus;
+  CcwBus m_ccw_ops{*this};
+  sysfs::Bus m_ccw_bus;
+  sysfs::Directory* m_css0;  // /sys/devices/css0
 };
 
 // "ccw:t3990me9dt3390dm0e", or "...dtdm" when SENSE ID gave no device type.
 std::string ccw_modalias(const DeviceConfig& d);
 
 // Attribute tables (css_attrs.cpp).
-std::span<const sysfs::AttrOps> css_bus_attrs();
-std::span<const sysfs::AttrOps> css_driver_attrs();
 std::span<const sysfs::AttrOps> css_root_attrs();  // with cm_enable if measured
 std::span<const sysfs::AttrOps> css_root_attrs_no_cm();
 // The uevent file of a device with no bus (css0, defunct, channel paths):

@@ -16,54 +16,6 @@ namespace {
 using Show = Result<std::string>;
 using Store = Result<size_t>;
 
-std::string vars_text(const std::vector<std::string>& vars) {
-  std::string s;
-  for (auto& v : vars) s += v + "\n";
-  return s;
-}
-
-// ------------------------------------------------------------- css bus
-
-Show drivers_autoprobe_show(Css& css) { return fmt::format("{}\n", css.drivers_autoprobe ? 1 : 0); }
-Store drivers_autoprobe_store(Css& css, std::string_view buf) {
-  css.drivers_autoprobe = buf[0] != '0';
-  return buf.size();
-}
-// Errors: ENODEV (no such device). Binding nothing is not an error.
-Store drivers_probe_store(Css& css, std::string_view buf) {
-  SIM_TRY_VOID(css.drivers_probe(base::streq_name(buf)));
-  return buf.size();
-}
-Store bus_uevent_store(Css& css, std::string_view buf) {
-  SIM_TRY_VOID(css.uevents().synth(buf, "/bus/css", "bus", {}));
-  return buf.size();
-}
-const sysfs::AttrOps bus_attrs[] = {
-    SYSFS_ATTR_RW(Css, drivers_autoprobe),
-    SYSFS_ATTR_WO(Css, drivers_probe),
-    sysfs::AttrOps{"uevent", 0200, nullptr, sysfs::store_thunk<Css, bus_uevent_store>},
-};
-
-// Errors in order: ENODEV (no such subchannel, not of the driver's types, or
-// another driver named by its override), EBUSY (bound), the probe's error.
-Store bind_store(CssDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.css->bind(drv, base::streq_name(buf)));
-  return buf.size();
-}
-// Errors: ENODEV (no such subchannel, or not bound to this driver).
-Store unbind_store(CssDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.css->unbind(drv, base::streq_name(buf)));
-  return buf.size();
-}
-Store driver_uevent_store(CssDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.css->uevents().synth(buf, "/bus/css/drivers/" + drv.name(), "drivers", {}));
-  return buf.size();
-}
-const sysfs::AttrOps driver_attrs[] = {
-    SYSFS_ATTR_WO(CssDriver, bind),
-    SYSFS_ATTR_WO(CssDriver, unbind),
-    sysfs::AttrOps{"uevent", 0200, nullptr, sysfs::store_thunk<CssDriver, driver_uevent_store>},
-};
 
 // ---------------------------------------------------------------- css0
 
@@ -158,16 +110,10 @@ Store driver_override_store(Subchannel& s, std::string_view buf) {
   SIM_TRY_VOID(s.css->set_driver_override(s, buf));
   return buf.size();
 }
-Show sch_uevent_show(Subchannel& s) { return vars_text(s.css->uevent_vars(s)); }
-Store sch_uevent_store(Subchannel& s, std::string_view buf) {
-  SIM_TRY_VOID(s.css->uevents().synth(buf, s.css->devpath(s), "css", s.css->uevent_vars(s)));
-  return buf.size();
-}
 const sysfs::AttrOps subchannel_attrs_[] = {
     sysfs::AttrOps{"type", 0444, sysfs::show_thunk<Subchannel, sch_type_show>, nullptr},
     sysfs::AttrOps{"modalias", 0444, sysfs::show_thunk<Subchannel, sch_modalias_show>, nullptr},
     SYSFS_ATTR_RW(Subchannel, driver_override),
-    sysfs::AttrOps{"uevent", 0644, sysfs::show_thunk<Subchannel, sch_uevent_show>, sysfs::store_thunk<Subchannel, sch_uevent_store>},
 };
 
 // Installed paths (PIM) show their CHPID, the others 00.
@@ -245,12 +191,6 @@ Store cmb_enable_store(CcwDevice& d, std::string_view buf) {
   d.cmb_enable = v == 1;
   return buf.size();
 }
-Show ccw_uevent_show(CcwDevice& d) { return vars_text(d.sch->css->uevent_vars(d)); }
-Store ccw_uevent_store(CcwDevice& d, std::string_view buf) {
-  Css& css = *d.sch->css;
-  SIM_TRY_VOID(css.uevents().synth(buf, css.devpath(d), "ccw", css.uevent_vars(d)));
-  return buf.size();
-}
 const sysfs::AttrOps ccw_attrs[] = {
     SYSFS_ATTR_RO(CcwDevice, devtype),
     SYSFS_ATTR_RO(CcwDevice, cutype),
@@ -258,15 +198,12 @@ const sysfs::AttrOps ccw_attrs[] = {
     SYSFS_ATTR_RW(CcwDevice, online),
     SYSFS_ATTR_RO(CcwDevice, availability),
     SYSFS_ATTR_RW(CcwDevice, cmb_enable),
-    sysfs::AttrOps{"uevent", 0644, sysfs::show_thunk<CcwDevice, ccw_uevent_show>, sysfs::store_thunk<CcwDevice, ccw_uevent_store>},
 };
 
 }  // namespace
 
 const sysfs::AttrOps busless_uevent_attr = {"uevent", 0644, busless_uevent_show, busless_uevent_store};
 
-std::span<const sysfs::AttrOps> css_bus_attrs() { return bus_attrs; }
-std::span<const sysfs::AttrOps> css_driver_attrs() { return driver_attrs; }
 std::span<const sysfs::AttrOps> css_root_attrs() { return root_attrs; }
 std::span<const sysfs::AttrOps> css_root_attrs_no_cm() { return root_attrs_no_cm; }
 std::span<const sysfs::AttrOps> chp_attrs() { return chp_attrs_; }
