@@ -34,12 +34,10 @@ ApBus::ApBus(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog
       m_host(std::move(host)),
       m_engine(m_host, process_message, message_target_domain),
       m_apmask(m_host.apmask),
-      m_aqmask(m_host.aqmask) {
+      m_aqmask(m_host.aqmask),
+      m_bus(tree, uevents, klog, "ap", *this) {
   auto& root = tree.root();
-  m_bus_dir = &root.get_or_add_dir("bus").add_dir("ap");
-  m_devices_dir = &m_bus_dir->add_dir("devices");
-  m_drivers_dir = &m_bus_dir->add_dir("drivers");
-  m_bus_dir->add_attrs(ap_bus_attrs(), this);
+  m_bus.dir().add_attrs(ap_bus_attrs(), this);
   m_root_dev_dir = &root.get_or_add_dir("devices").add_dir("ap");
   m_root_dev_dir->add_attr(root_uevent_attr, this);
 
@@ -91,11 +89,14 @@ std::string ApBus::devpath(const ApDevice& dev) const {
   return "/devices/ap/" + q.card->name + "/" + q.name;
 }
 
-// dev_uevent() then ap_uevent().
-std::vector<std::string> ApBus::uevent_vars(const ApDevice& dev) const {
+std::string ApBus::devtype(const sysfs::BusDevice& dev) const {
+  return static_cast<const ApDevice&>(dev).is_card ? "ap_card" : "ap_queue";
+}
+
+// ap_uevent().
+std::vector<std::string> ApBus::bus_uevent_vars(const sysfs::BusDevice& d) const {
+  auto& dev = static_cast<const ApDevice&>(d);
   std::vector<std::string> v;
-  v.push_back(dev.is_card ? "DEVTYPE=ap_card" : "DEVTYPE=ap_queue");
-  if (dev.driver) v.push_back("DRIVER=" + dev.driver->name());
   const ApHwinfo& hw = dev.is_card ? static_cast<const ApCard&>(dev).hwinfo : static_cast<const ApQueue&>(dev).card->hwinfo;
   if (dev.is_card) {
     v.push_back(fmt::format("DEV_TYPE={:04X}", dev.device_type));
@@ -107,26 +108,17 @@ std::vector<std::string> ApBus::uevent_vars(const ApDevice& dev) const {
   return v;
 }
 
-void ApBus::send_uevent(const ApDevice& dev, std::string_view action, std::vector<std::string> extra) {
-  m_uevents.send(action, devpath(dev), "ap", std::move(extra), uevent_vars(dev));
-}
-
 ApDriver& ApBus::register_driver(std::unique_ptr<ApDriver> drv) {
   ApDriver& d = *drv;
   d.bus = this;
-  d.dir = &m_drivers_dir->add_dir(d.name());
-  d.dir->add_attrs(ap_driver_attrs(), &d);
-  // module_add_driver(): the driver and its module link each other.
-  auto& mod = m_tree.root().get_or_add_dir("module").get_or_add_dir(d.module());
-  mod.get_or_add_dir("drivers").add_link("ap:" + d.name(), d.dir->self());
-  d.dir->add_link("module", mod.self());
+  m_bus.add_driver(d, d.module());
   m_drivers.push_back(std::move(drv));
   // driver_attach()
-  if (drivers_autoprobe) {
+  if (m_bus.drivers_autoprobe) {
     for (auto& [id, c] : m_cards) {
-      if (!c->driver && d.matches(*c)) (void)driver_probe_device(d, *c);
+      if (!c->driver && d.matches(*c)) (void)m_bus.driver_probe_device(d, *c);
       for (auto& q : c->queues)
-        if (!q->driver && d.matches(*q)) (void)driver_probe_device(d, *q);
+        if (!q->driver && d.matches(*q)) (void)m_bus.driver_probe_device(d, *q);
     }
   }
   check_bindings_complete();
@@ -210,7 +202,7 @@ void ApBus::scan_adapter(unsigned apid) {
     ac->config = !decfg;
     ac->chkstop = chkstop;
     m_cards.emplace(apid, std::move(card));
-    device_add(*ac, *m_root_dev_dir, ap_card_attrs());
+    m_bus.device_add(*ac, *m_root_dev_dir, ap_card_attrs(), ac);
     bus_probe_device(*ac);
   }
   scan_domains(*ac);
@@ -237,7 +229,7 @@ void ApBus::scan_domains(ApCard& card) {
       auto pos = std::lower_bound(card.queues.begin(), card.queues.end(), dom, [](auto& x, unsigned v) { return x->apqi < v; });
       card.queues.insert(pos, std::move(nq));
       card.by_apqi[dom] = q;
-      device_add(*q, *card.dir, ap_queue_attrs());
+      m_bus.device_add(*q, *card.dir, ap_queue_attrs(), q);
       bus_probe_device(*q);
       continue;
     }
@@ -269,28 +261,9 @@ void ApBus::scan_domains(ApCard& card) {
   }
 }
 
-// device_add(): directory, uevent file, attribute groups, bus links, ADD.
-void ApBus::device_add(ApDevice& dev, sysfs::Directory& parent, std::span<const sysfs::AttrOps> attrs) {
-  auto& dir = parent.add_dir(dev.name);
-  dev.dir = &dir;
-  dir.add_attr(ap_device_uevent_attr, &dev);
-  dir.add_attrs(attrs, &dev);
-  dir.add_link("subsystem", m_bus_dir->self());
-  m_devices_dir->add_link(dev.name, dir.self());
-  send_uevent(dev, "add");
-}
-
-void ApBus::device_del(ApDevice& dev) {
-  device_release_driver(dev);
-  m_devices_dir->remove(dev.name);
-  send_uevent(dev, "remove");
-  dev.dir->parent()->remove(dev.name);
-  dev.dir = nullptr;
-}
-
 void ApBus::remove_queue(ApCard& card, unsigned apqi) {
   auto it = std::find_if(card.queues.begin(), card.queues.end(), [&](auto& q) { return q->apqi == apqi; });
-  device_del(**it);
+  m_bus.device_del(**it);
   card.by_apqi[apqi] = nullptr;
   card.queues.erase(it);
 }
@@ -298,39 +271,27 @@ void ApBus::remove_queue(ApCard& card, unsigned apqi) {
 void ApBus::remove_card(unsigned apid) {
   ApCard& c = *m_cards.at(apid);
   while (!c.queues.empty()) remove_queue(c, c.queues.back()->apqi);
-  device_del(c);
+  m_bus.device_del(c);
   m_cards.erase(apid);
 }
 
 // ------------------------------------------------------------- binding
 
 void ApBus::bus_probe_device(ApDevice& dev) {
-  if (!drivers_autoprobe || dev.driver) return;
-  for (auto& d : m_drivers)
-    if (d->matches(dev) && driver_probe_device(*d, dev)) return;
+  if (!m_bus.drivers_autoprobe) return;
+  m_bus.device_attach(dev, m_bus.drivers);
 }
 
-// really_probe(): links first, then the bus probe; undone on failure.
-Result<void> ApBus::driver_probe_device(ApDriver& drv, ApDevice& dev) {
-  if (dev.driver) return Errno{EBUSY};
-  dev.driver = &drv;
-  drv.dir->add_link(dev.name, dev.dir->self());
-  dev.dir->add_link("driver", drv.dir->self());
-  auto r = ap_device_probe(drv, dev);
-  if (!r) {
-    drv.dir->remove(dev.name);
-    dev.dir->remove("driver");
-    dev.driver = nullptr;
-    return r;
-  }
-  send_uevent(dev, "bind");
-  return base::ok();
+bool ApBus::match(const sysfs::BusDevice& dev, const sysfs::BusDriver& drv) const {
+  return static_cast<const ApDriver&>(drv).matches(static_cast<const ApDevice&>(dev));
 }
 
 // ap_device_probe(): queues go to default drivers only when the masks
 // reserve them, to other drivers only when they don't; an override names
 // the one driver allowed.
-Result<void> ApBus::ap_device_probe(ApDriver& drv, ApDevice& dev) {
+Result<void> ApBus::probe(sysfs::BusDriver& d, sysfs::BusDevice& device) {
+  auto& drv = static_cast<ApDriver&>(d);
+  auto& dev = static_cast<ApDevice&>(device);
   if (!dev.is_card) {
     auto& q = static_cast<ApQueue&>(dev);
     if (!q.driver_override.empty()) {
@@ -343,54 +304,27 @@ Result<void> ApBus::ap_device_probe(ApDriver& drv, ApDevice& dev) {
   return drv.probe(dev);
 }
 
-// __device_release_driver() + ap_device_remove().
-void ApBus::device_release_driver(ApDevice& dev) {
-  ApDriver* drv = dev.driver;
-  if (!drv) return;
-  drv->dir->remove(dev.name);
-  dev.dir->remove("driver");
+// ap_device_remove(), with ap_queue_prepare_remove() and ap_queue_remove().
+void ApBus::remove(sysfs::BusDriver& d, sysfs::BusDevice& device) {
+  auto& drv = static_cast<ApDriver&>(d);
+  auto& dev = static_cast<ApDevice&>(device);
   if (!dev.is_card) {
     auto& q = static_cast<ApQueue&>(dev);
-    q.dev_state = DevState::SHUTDOWN;  // ap_queue_prepare_remove()
+    q.dev_state = DevState::SHUTDOWN;
     q.requestq_count = q.pendingq_count = 0;
   }
-  drv->remove(dev);
+  drv.remove(dev);
   if (!dev.is_card) {
     auto& q = static_cast<ApQueue&>(dev);
-    m_engine.zapq(m_engine.host_view(), q.apid(), q.apqi);  // ap_queue_remove()
+    m_engine.zapq(m_engine.host_view(), q.apid(), q.apqi);
     q.dev_state = DevState::UNINITIATED;
   }
-  dev.driver = nullptr;
-  send_uevent(dev, "unbind");
-}
-
-Result<void> ApBus::bind(ApDriver& drv, std::string_view devname) {
-  ApDevice* dev = find_device(devname);
-  if (!dev || !drv.matches(*dev)) return Errno{ENODEV};
-  SIM_TRY_VOID(driver_probe_device(drv, *dev));
-  return base::ok();
-}
-
-Result<void> ApBus::unbind(ApDriver& drv, std::string_view devname) {
-  ApDevice* dev = find_device(devname);
-  if (!dev || dev->driver != &drv) return Errno{ENODEV};
-  device_release_driver(*dev);
-  return base::ok();
-}
-
-Result<void> ApBus::drivers_probe(std::string_view devname) {
-  ApDevice* dev = find_device(devname);
-  if (!dev) return Errno{ENODEV};
-  if (!dev->driver)
-    for (auto& d : m_drivers)
-      if (d->matches(*dev) && driver_probe_device(*d, *dev)) break;
-  return base::ok();
 }
 
 bool ApBus::apqn_owned_by_def_drv(unsigned apid, unsigned apqi) const {
   if (m_driver_override_ctr) {
     ApQueue* q = queue(apid, apqi);
-    if (q && !q->driver_override.empty()) return q->driver && q->driver->is_default();
+    if (q && !q->driver_override.empty()) return q->driver && q->ap_driver()->is_default();
   }
   return m_apmask.test(apid) && m_aqmask.test(apqi);
 }
@@ -403,9 +337,9 @@ void ApBus::revise_bindings() {
       if (!q->driver_override.empty())
         fits = q->driver && q->driver->name() == q->driver_override;
       else
-        fits = q->driver && q->driver->is_default() == (m_apmask.test(q->apid()) && m_aqmask.test(q->apqi));
+        fits = q->driver && q->ap_driver()->is_default() == (m_apmask.test(q->apid()) && m_aqmask.test(q->apqi));
       if (fits) continue;
-      device_release_driver(*q);
+      m_bus.device_release_driver(*q);
       bus_probe_device(*q);
     }
   }
@@ -554,7 +488,7 @@ void ApBus::queue_reset(ApQueue& q) {
 // ------------------------------------------------- the host's requests
 
 Result<void> ApBus::host_owns(const ApQueue& q) const {
-  if (!q.driver || !q.driver->is_default() || q.dev_state != DevState::OPERATING) return Errno{ENODEV};
+  if (!q.driver || !q.ap_driver()->is_default() || q.dev_state != DevState::OPERATING) return Errno{ENODEV};
   return base::ok();
 }
 

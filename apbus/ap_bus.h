@@ -28,7 +28,7 @@ inline constexpr uint64_t AP_NIB_ADDRESS = 0x1000;
 // Poll events one state machine run spends before it waits for poll().
 inline constexpr int SM_POLLS_MAX = 64;
 
-class ApBus {
+class ApBus : sysfs::BusOps {
  public:
   ApBus(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, HostConfig host);
   ~ApBus();
@@ -67,7 +67,7 @@ class ApBus {
 
   ApCard* card(unsigned apid) const;
   ApQueue* queue(unsigned apid, unsigned apqi) const;
-  ApDevice* find_device(std::string_view name) const;
+  ApDevice* find_device(std::string_view name) const override;
   const std::map<unsigned, std::unique_ptr<ApCard>>& cards() const { return m_cards; }
   template <typename F>
   void for_each_queue(F&& f) const {
@@ -96,16 +96,14 @@ class ApBus {
   bool poll_thread = false;
   unsigned long poll_timeout = AP_POLL_TIMEOUT_DEFAULT;
   bool interrupts() const { return m_host.interrupts; }
-  bool drivers_autoprobe = true;
   uint64_t scan_count() const { return m_scan_count; }
   uint64_t bindings_complete_count() const { return m_bindings_complete_count; }
   // Queue devices bound / all queue devices.
   std::pair<unsigned, unsigned> bindings() const;
 
-  // Driver core: bind_store(), unbind_store(), drivers_probe.
-  Result<void> bind(ApDriver& drv, std::string_view devname);
-  Result<void> unbind(ApDriver& drv, std::string_view devname);
-  Result<void> drivers_probe(std::string_view devname);
+  // The driver core's side of the bus (bind, unbind, drivers_probe,
+  // drivers_autoprobe).
+  sysfs::Bus& bus() { return m_bus; }
 
   // Card config (SCLP configure/deconfigure), then a rescan as the CHSC
   // AP-configuration notification triggers it on real machines.
@@ -116,8 +114,10 @@ class ApBus {
   void queue_init_state(ApQueue& q);
 
   // Uevents: the device's variables (dev_uevent) and sending an event.
-  std::vector<std::string> uevent_vars(const ApDevice& dev) const;
-  void send_uevent(const ApDevice& dev, std::string_view action, std::vector<std::string> extra = {});
+  std::vector<std::string> uevent_vars(const ApDevice& dev) const { return m_bus.uevent_vars(dev); }
+  void send_uevent(const ApDevice& dev, std::string_view action, std::vector<std::string> extra = {}) {
+    m_bus.send_uevent(dev, action, std::move(extra));
+  }
   std::string devpath(const ApDevice& dev) const;
 
   sysfs::Tree& tree() const { return m_tree; }
@@ -129,14 +129,18 @@ class ApBus {
   bool queue_info(unsigned apid, unsigned apqi, bool& decfg, bool& chkstop);
   void scan_adapter(unsigned apid);
   void scan_domains(ApCard& card);
-  void device_add(ApDevice& dev, sysfs::Directory& parent, std::span<const sysfs::AttrOps> attrs);
-  void device_del(ApDevice& dev);
+
   void remove_card(unsigned apid);
   void remove_queue(ApCard& card, unsigned apqi);
   void bus_probe_device(ApDevice& dev);
-  Result<void> driver_probe_device(ApDriver& drv, ApDevice& dev);
-  void device_release_driver(ApDevice& dev);
-  Result<void> ap_device_probe(ApDriver& drv, ApDevice& dev);
+  // ap_bus_type: ap_bus_match(), ap_device_probe(), ap_device_remove(),
+  // ap_uevent(), with the card or queue device type.
+  bool match(const sysfs::BusDevice& dev, const sysfs::BusDriver& drv) const override;
+  Result<void> probe(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
+  void remove(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
+  std::string devpath(const sysfs::BusDevice& dev) const override { return devpath(static_cast<const ApDevice&>(dev)); }
+  std::string devtype(const sysfs::BusDevice& dev) const override;
+  std::vector<std::string> bus_uevent_vars(const sysfs::BusDevice& dev) const override;
   void revise_bindings();
   void check_bindings_complete();
   void select_domain();
@@ -158,9 +162,7 @@ class ApBus {
   bool m_bindings_were_complete = false;
   std::map<unsigned, std::unique_ptr<ApCard>> m_cards;
   std::vector<std::unique_ptr<ApDriver>> m_drivers;  // registration order
-  sysfs::Directory* m_bus_dir;
-  sysfs::Directory* m_devices_dir;   // /sys/bus/ap/devices
-  sysfs::Directory* m_drivers_dir;   // /sys/bus/ap/drivers
+  sysfs::Bus m_bus;
   sysfs::Directory* m_root_dev_dir;  // /sys/devices/ap
 };
 
@@ -168,8 +170,5 @@ class ApBus {
 std::span<const sysfs::AttrOps> ap_bus_attrs();
 std::span<const sysfs::AttrOps> ap_card_attrs();
 std::span<const sysfs::AttrOps> ap_queue_attrs();
-std::span<const sysfs::AttrOps> ap_driver_attrs();
-// The generic `uevent` file of a device.
-extern const sysfs::AttrOps ap_device_uevent_attr;
 
 }  // namespace ap

@@ -99,24 +99,6 @@ Show features_show(ApBus& bus) {
   return s;
 }
 
-Show drivers_autoprobe_show(ApBus& bus) { return fmt::format("{}\n", bus.drivers_autoprobe ? 1 : 0); }
-Store drivers_autoprobe_store(ApBus& bus, std::string_view buf) {
-  bus.drivers_autoprobe = buf[0] != '0';
-  return buf.size();
-}
-
-// Errors: ENODEV (no such device). Binding nothing is not an error.
-Store drivers_probe_store(ApBus& bus, std::string_view buf) {
-  SIM_TRY_VOID(bus.drivers_probe(base::streq_name(buf)));
-  return buf.size();
-}
-
-// The bus kobject's uevent: SUBSYSTEM is the kset name "bus".
-Store bus_uevent_store(ApBus& bus, std::string_view buf) {
-  SIM_TRY_VOID(bus.uevents().synth(buf, "/bus/ap", "bus", {}));
-  return buf.size();
-}
-
 const sysfs::AttrOps bus_attrs[] = {
     SYSFS_ATTR_RW(ApBus, ap_domain),
     SYSFS_ATTR_RO(ApBus, ap_control_domain_mask),
@@ -134,62 +116,10 @@ const sysfs::AttrOps bus_attrs[] = {
     SYSFS_ATTR_RO(ApBus, bindings),
     SYSFS_ATTR_RO(ApBus, bindings_complete_count),
     SYSFS_ATTR_RO(ApBus, features),
-    SYSFS_ATTR_RW(ApBus, drivers_autoprobe),
-    SYSFS_ATTR_WO(ApBus, drivers_probe),
-    sysfs::AttrOps{"uevent", 0200, nullptr, sysfs::store_thunk<ApBus, bus_uevent_store>},
 };
-
-// ------------------------------------------------------ driver directory
-
-// Errors in order: ENODEV (no such device, or not of the driver's types),
-// EBUSY (already bound), ENODEV (the probe refuses: masks or override).
-Store bind_store(ApDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.bus->bind(drv, base::streq_name(buf)));
-  return buf.size();
-}
-
-// Errors: ENODEV (no such device, or not bound to this driver).
-Store unbind_store(ApDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.bus->unbind(drv, base::streq_name(buf)));
-  return buf.size();
-}
-
-Store driver_uevent_store(ApDriver& drv, std::string_view buf) {
-  SIM_TRY_VOID(drv.bus->uevents().synth(buf, "/bus/ap/drivers/" + drv.name(), "drivers", {}));
-  return buf.size();
-}
-
-const sysfs::AttrOps driver_attrs[] = {
-    SYSFS_ATTR_WO(ApDriver, bind),
-    SYSFS_ATTR_WO(ApDriver, unbind),
-    sysfs::AttrOps{"uevent", 0200, nullptr, sysfs::store_thunk<ApDriver, driver_uevent_store>},
-};
-
-// --------------------------------------------------- device `uevent` file
-
-Show device_uevent_show(ApDevice& dev) {
-  std::string s;
-  for (auto& v : dev.bus->uevent_vars(dev)) s += v + "\n";
-  return s;
-}
-
-// Kernel: uevent_store() + kobject_synth_uevent(), with both log lines.
-Store device_uevent_store(ApDevice& dev, std::string_view buf) {
-  auto r = dev.bus->uevents().synth(buf, dev.bus->devpath(dev), "ap", dev.bus->uevent_vars(dev));
-  if (!r) {
-    dev.bus->klog().log(base::LogLevel::ERR, fmt::format("{} {}: uevent: failed to send synthetic uevent: -{}",
-                                                         dev.driver ? dev.driver->name() : "ap", dev.name, r.error().code));
-    return r.error();
-  }
-  return buf.size();
-}
 
 }  // namespace
 
-const sysfs::AttrOps ap_device_uevent_attr = {"uevent", 0644, sysfs::show_thunk<ApDevice, device_uevent_show>,
-                                               sysfs::store_thunk<ApDevice, device_uevent_store>};
-
 std::span<const sysfs::AttrOps> ap_bus_attrs() { return bus_attrs; }
-std::span<const sysfs::AttrOps> ap_driver_attrs() { return driver_attrs; }
 
 }  // namespace ap

@@ -11,10 +11,8 @@
 #include "apbus/host_config.h"
 #include "base/bitmap256.h"
 #include "base/result.h"
+#include "sysfs-fs/tree/driver_core.h"
 
-namespace sysfs {
-class Directory;
-}
 
 namespace ap {
 
@@ -25,14 +23,12 @@ class ApBus;
 class ApDriver;
 struct ApCard;
 
-// struct ap_device: what cards and queues share.
-struct ApDevice {
+// struct ap_device: what cards and queues share; the driver core's part
+// (name "card05" or "05.0004", directory, bound driver) is the base.
+struct ApDevice : sysfs::BusDevice {
   ApBus* bus = nullptr;
   bool is_card;
   int device_type;              // compatible type, 10..14
-  ApDriver* driver = nullptr;   // bound driver
-  sysfs::Directory* dir = nullptr;
-  std::string name;             // "card05" or "05.0004"
   bool config = true;           // not deconfigured
   bool chkstop = false;
   std::string driver_override;  // queues only (6.19+)
@@ -40,6 +36,7 @@ struct ApDevice {
 
   explicit ApDevice(bool card) : is_card(card) {}
   virtual ~ApDevice() = default;
+  ApDriver* ap_driver() const;
 };
 
 enum class DevState { UNINITIATED, OPERATING, SHUTDOWN, ERROR };
@@ -84,7 +81,7 @@ inline unsigned ApQueue::apid() const { return card->id(); }
 
 // struct ap_driver. Drivers match by device type; probe/remove may add and
 // remove the driver's attribute groups in the device directory.
-class ApDriver {
+class ApDriver : public sysfs::BusDriver {
  public:
   static constexpr unsigned FLAG_DEFAULT = 0x0001;  // AP_DRIVER_FLAG_DEFAULT
 
@@ -92,7 +89,7 @@ class ApDriver {
       : m_name(std::move(name)), m_module(std::move(module)), m_flags(flags), m_for_cards(for_cards) {}
   virtual ~ApDriver() = default;
 
-  const std::string& name() const { return m_name; }
+  const std::string& name() const override { return m_name; }
   const std::string& module() const { return m_module; }
   bool is_default() const { return m_flags & FLAG_DEFAULT; }
   // ap_bus_match(): CEX4..CEX8 cards or queues, per the driver's id table.
@@ -106,7 +103,6 @@ class ApDriver {
   // ap_driver->on_scan_complete: after every bus scan.
   virtual void on_scan_complete() {}
 
-  sysfs::Directory* dir = nullptr;
   ApBus* bus = nullptr;
 
  private:
@@ -115,5 +111,7 @@ class ApDriver {
   unsigned m_flags;
   bool m_for_cards;
 };
+
+inline ApDriver* ApDevice::ap_driver() const { return static_cast<ApDriver*>(driver); }
 
 }  // namespace ap

@@ -33,7 +33,7 @@ Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, Cs
     sch->css = this;
     sch->cfg = c;
     sch->name = format_bus_id(c.schid);
-    m_css_bus.device_add(*sch, *m_css0, subchannel_attrs());
+    m_css_bus.device_add(*sch, *m_css0, subchannel_attrs(), sch.get());
     if (sch->is_io()) sch->dir->add_attrs(io_subchannel_type_attrs(), sch.get());
     m_subchannels.emplace(c.schid, std::move(sch));
   }
@@ -130,7 +130,7 @@ void Css::ccw_device_add(Subchannel& sch) {
   if (!sch.cfg.dev || sch.cdev) return;
   sch.cdev = std::make_unique<CcwDevice>(&sch, *sch.cfg.dev);
   sch.cdev->name = format_bus_id({sch.cfg.schid.ssid, sch.cfg.dev->devno});
-  m_ccw_bus.device_add(*sch.cdev, *sch.dir, ccw_device_attrs());
+  m_ccw_bus.device_add(*sch.cdev, *sch.dir, ccw_device_attrs(), sch.cdev.get());
 }
 
 void Css::ccw_device_del(Subchannel& sch) {

@@ -171,7 +171,7 @@ class Request {
   }
 
   bool not_owned(std::string& out, const ap::ApQueue& q) {
-    if (q.driver && q.driver->is_default())
+    if (q.driver && q.ap_driver()->is_default())
       return fail(out, fmt::format("{} is {}: its driver sends it no requests", q.name,
                                    q.chkstop ? "checkstopped" : !q.config ? "deconfigured" : "in the error state"));
     return fail(out, fmt::format("{} is {}: the host sends requests only through queues its default drivers run", q.name,

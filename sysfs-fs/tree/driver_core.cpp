@@ -89,12 +89,12 @@ void Bus::add_driver(BusDriver& drv, const std::string& module) {
   drivers.push_back(&drv);
 }
 
-void Bus::device_add(BusDevice& dev, Directory& parent, std::span<const AttrOps> attrs) {
+void Bus::device_add(BusDevice& dev, Directory& parent, std::span<const AttrOps> attrs, void* obj) {
   dev.on_bus = this;
   auto& dir = parent.add_dir(dev.name);
   dev.dir = &dir;
   dir.add_attr(device_uevent_attr, &dev);
-  dir.add_attrs(attrs, &dev);
+  dir.add_attrs(attrs, obj);
   dir.add_link("subsystem", m_dir->self());
   m_devices->add_link(dev.name, dir.self());
   send_uevent(dev, "add");
@@ -110,6 +110,7 @@ void Bus::device_del(BusDevice& dev) {
 
 std::vector<std::string> Bus::uevent_vars(const BusDevice& dev) const {
   std::vector<std::string> v;
+  if (std::string t = m_ops.devtype(dev); !t.empty()) v.push_back("DEVTYPE=" + t);
   if (dev.driver) v.push_back("DRIVER=" + dev.driver->name());
   for (auto& x : m_ops.bus_uevent_vars(dev)) v.push_back(std::move(x));
   return v;

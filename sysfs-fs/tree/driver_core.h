@@ -47,6 +47,8 @@ class BusOps {
   virtual Result<void> probe(BusDriver& drv, BusDevice& dev) = 0;
   virtual void remove(BusDriver& drv, BusDevice& dev) = 0;
   virtual std::string devpath(const BusDevice& dev) const = 0;
+  // The device type's name (DEVTYPE=), "" for none.
+  virtual std::string devtype(const BusDevice&) const { return ""; }
   // bus->uevent(): what follows DRIVER=.
   virtual std::vector<std::string> bus_uevent_vars(const BusDevice& dev) const = 0;
 };
@@ -63,13 +65,13 @@ class Bus {
   // bus_add_driver() without driver_attach(): the directory and files, and
   // the module links ("" for a built-in driver).
   void add_driver(BusDriver& drv, const std::string& module);
-  // device_add(): directory under `parent`, uevent file, `attrs`,
-  // subsystem link, bus link, ADD.
-  void device_add(BusDevice& dev, Directory& parent, std::span<const AttrOps> attrs);
+  // device_add(): directory under `parent`, uevent file, `attrs` (for
+  // `obj`, the bus's own device object), subsystem link, bus link, ADD.
+  void device_add(BusDevice& dev, Directory& parent, std::span<const AttrOps> attrs, void* obj);
   // device_del(): the driver released, the bus link, REMOVE, the directory.
   void device_del(BusDevice& dev);
 
-  // dev_uevent() (DRIVER=) and the bus's variables.
+  // dev_uevent() (DEVTYPE=, DRIVER=) and the bus's variables.
   std::vector<std::string> uevent_vars(const BusDevice& dev) const;
   void send_uevent(const BusDevice& dev, std::string_view action, std::vector<std::string> extra = {});
 
