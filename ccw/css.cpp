@@ -41,10 +41,19 @@ Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, Cs
 
 Css::~Css() = default;
 
+// "0.<ssid>.<4 hex digits>", exactly as the kernel names it.
+std::optional<BusId> parse_bus_id(std::string_view name) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  if (name.size() != 8 || name.substr(0, 2) != "0." || name[3] != '.' || name[2] < '0' || name[2] > '3' ||
+      !std::all_of(name.begin() + 4, name.end(), hex))
+    return std::nullopt;
+  return BusId{static_cast<unsigned>(name[2] - '0'), static_cast<unsigned>(std::stoul(std::string(name.substr(4)), nullptr, 16))};
+}
+
 Subchannel* Css::subchannel(std::string_view name) const {
-  for (auto& [id, s] : m_subchannels)
-    if (s->name == name) return s.get();
-  return nullptr;
+  auto id = parse_bus_id(name);
+  auto it = id ? m_subchannels.find(*id) : m_subchannels.end();
+  return it == m_subchannels.end() ? nullptr : it->second.get();
 }
 
 ChannelPath* Css::chp(unsigned id) const {
@@ -108,9 +117,9 @@ Result<void> Css::set_driver_override(Subchannel& sch, std::string_view buf) {
 // ------------------------------------------------------- ccw devices
 
 sysfs::BusDevice* Css::CcwBus::find_device(std::string_view name) const {
-  for (auto& [id, s] : m_css.m_subchannels)
-    if (s->cdev && s->cdev->name == name) return s->cdev.get();
-  return nullptr;
+  auto id = parse_bus_id(name);
+  auto it = id ? m_css.m_ccw_devices.find(*id) : m_css.m_ccw_devices.end();
+  return it == m_css.m_ccw_devices.end() ? nullptr : it->second;
 }
 
 std::string Css::CcwBus::devpath(const sysfs::BusDevice& dev) const {
@@ -129,13 +138,16 @@ std::vector<std::string> Css::CcwBus::bus_uevent_vars(const sysfs::BusDevice& de
 void Css::ccw_device_add(Subchannel& sch) {
   if (!sch.cfg.dev || sch.cdev) return;
   sch.cdev = std::make_unique<CcwDevice>(&sch, *sch.cfg.dev);
-  sch.cdev->name = format_bus_id({sch.cfg.schid.ssid, sch.cfg.dev->devno});
+  BusId id{sch.cfg.schid.ssid, sch.cfg.dev->devno};
+  sch.cdev->name = format_bus_id(id);
+  m_ccw_devices[id] = sch.cdev.get();
   m_ccw_bus.device_add(*sch.cdev, *sch.dir, ccw_device_attrs(), sch.cdev.get());
 }
 
 void Css::ccw_device_del(Subchannel& sch) {
   if (!sch.cdev) return;
   m_ccw_bus.device_del(*sch.cdev);
+  m_ccw_devices.erase({sch.cfg.schid.ssid, sch.cfg.dev->devno});
   sch.cdev.reset();
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <span>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,12 +136,16 @@ class Css : sysfs::BusOps {
   CssConfig m_config;
   std::map<unsigned, std::unique_ptr<ChannelPath>> m_chps;
   std::map<BusId, std::unique_ptr<Subchannel>> m_subchannels;
+  std::map<BusId, CcwDevice*> m_ccw_devices;  // by device number
   std::vector<std::unique_ptr<CssDriver>> m_drivers;  // registration order
   sysfs::Bus m_css_bus;
   CcwBus m_ccw_ops{*this};
   sysfs::Bus m_ccw_bus;
   sysfs::Directory* m_css0;  // /sys/devices/css0
 };
+
+// A bus id as the kernel writes it, "0.0.0313" (lower-case hex only).
+std::optional<BusId> parse_bus_id(std::string_view name);
 
 // "ccw:t3990me9dt3390dm0e", or "...dtdm" when SENSE ID gave no device type.
 std::string ccw_modalias(const DeviceConfig& d);

@@ -26,7 +26,7 @@ const char* const DEFAULT_CSS_JSON = R"({
       {"schid": "0.0.0a00", "devno": "0.0.f500", "cu": "1731/01", "dev": "1732/01", "chpids": ["e0"], "qdio": true},
       {"schid": "0.0.0a01", "devno": "0.0.f501", "cu": "1731/01", "dev": "1732/01", "chpids": ["e0"], "qdio": true},
       {"schid": "0.0.0a02", "devno": "0.0.f502", "cu": "1731/01", "dev": "1732/01", "chpids": ["e0"], "qdio": true},
-      {"schid": "0.1.0000", "chpids": ["0a"]}
+      {"schid": "0.1.0000", "devno": "0.1.0100", "cu": "3990/e9", "dev": "3390/0c", "chpids": ["0a"]}
     ]
   }
 })";
@@ -108,9 +108,8 @@ SubchannelConfig get_subchannel(const json& s, const std::string& where, const s
     std::tie(dev.cu_type, dev.cu_model) = get_type_model(s["cu"], where + ".cu", "3990/e9");
     if (s.contains("dev")) std::tie(dev.dev_type, dev.dev_model) = get_type_model(s["dev"], where + ".dev", "3390/0e");
     sch.dev = dev;
-  } else {
-    for (const char* k : {"cu", "dev"})
-      if (s.contains(k)) fail(where + "." + k, "needs a devno (no device is attached)");
+  } else if (sch.type == 0) {
+    fail(where + ".devno", "is missing (the kernel registers no I/O subchannel without a device)");
   }
   if (s.contains("chpids")) {
     const json& c = s["chpids"];

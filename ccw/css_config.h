@@ -65,7 +65,7 @@ base::Result<CssConfig> parse_css_config(std::string_view json_text, std::string
 
 // The default host's channel subsystem: the DASD of the vfio-ccw document
 // (0.0.2b09 on subchannel 0.0.0313), another DASD, an OSA's QDIO
-// subchannels, and a subchannel with no device.
+// subchannels, and a DASD in subchannel set 1.
 extern const char* const DEFAULT_CSS_JSON;
 
 }  // namespace ccw

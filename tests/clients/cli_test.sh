@@ -15,7 +15,7 @@ expect "mount: not a directory" 1 "mdevsim: mountpoint $tmp/file: not a director
 echo '{"ap": {"cards": [{"id": 5, "type": "CEX9C"}]}}' > "$tmp/bad.json"
 expect "mount: bad host file" 1 "mdevsim: host file $tmp/bad.json: ap.cards[0].type: \"CEX9C\" is not CEX4..CEX8 followed by A, C or P" -- "$MDEVSIM" mount --host "$tmp/bad.json" "$tmp/mp"
 expect "mount: bad host file mounts nothing" 32 "" -- mountpoint -q "$tmp/mp"
-echo '{"ap": {}, "css": {"chpids": [{"id": "1a", "type": "1a"}], "subchannels": [{"schid": "0.0.0313", "chpids": ["2a"]}]}}' > "$tmp/badcss.json"
+echo '{"ap": {}, "css": {"chpids": [{"id": "1a", "type": "1a"}], "subchannels": [{"schid": "0.0.0313", "devno": "0.0.2b09", "cu": "3990/e9", "chpids": ["2a"]}]}}' > "$tmp/badcss.json"
 expect "mount: bad css section" 1 "mdevsim: host file $tmp/badcss.json: css.subchannels[0].chpids[0]: CHPID 2a is not in css.chpids" -- "$MDEVSIM" mount --host "$tmp/badcss.json" "$tmp/mp"
 expect "mount: bad css section mounts nothing" 32 "" -- mountpoint -q "$tmp/mp"
 expect "mount: missing host file" 1 "mdevsim: host file $tmp/nope.json: No such file or directory" -- "$MDEVSIM" mount --host "$tmp/nope.json" "$tmp/mp"
@@ -44,7 +44,7 @@ ACTION=change
 DEVPATH=/devices/ap
 SUBSYSTEM=ap
 APMASK=0xfdffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
-SEQNUM=51" -- sh -c "'$MDEVSIM' uevents '$tmp/mp' | tail -n 7 | head -n 6 | sed 's/^KERNEL\[[0-9.]*\]/KERNEL/'"
+SEQNUM=52" -- sh -c "'$MDEVSIM' uevents '$tmp/mp' | tail -n 7 | head -n 6 | sed 's/^KERNEL\[[0-9.]*\]/KERNEL/'"
 expect "dmesg: nothing mounted" 1 "mdevsim: $tmp: no simulator is mounted there" -- "$MDEVSIM" dmesg "$tmp"
 expect "umount" 0 "" -- "$MDEVSIM" umount "$tmp/mp"
 expect "umount: server gone" 1 "" -- pgrep -f "mdevsim mount $tmp/mp"

@@ -40,7 +40,8 @@ expect "css and ccw devices by subsystem" 0 "/sys/devices/css0/0.0.0313
 /sys/devices/css0/0.0.0314/0.0.2b0a
 /sys/devices/css0/0.0.0a00/0.0.f500
 /sys/devices/css0/0.0.0a01/0.0.f501
-/sys/devices/css0/0.0.0a02/0.0.f502" -- "$MDEVSIM" exec -- sh -c \
+/sys/devices/css0/0.0.0a02/0.0.f502
+/sys/devices/css0/0.1.0000/0.1.0100" -- "$MDEVSIM" exec -- sh -c \
   "udevadm trigger --dry-run --verbose --subsystem-match=css && echo -- && udevadm trigger --dry-run --verbose --subsystem-match=ccw"
 expect "a vfio_ccw subchannel and its mdev" 0 "P: /devices/css0/0.0.0313/$U
 M: $U

@@ -39,7 +39,8 @@ expect "a second mdev on the subchannel is refused" 0 "refused, 0 left" -- in_si
   echo refused, \$(cat /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/available_instances) left"
 
 # The document's recommended procedure, verbatim.
-host_before=$(ls -la /etc/driverctl.d 2>&1)
+driverctl_dir() { find /etc/driverctl.d -printf '%p %M %s %T@\n' 2>&1 | sort; }
+host_before=$(driverctl_dir)
 expect "driverctl set-override, then mdevctl define -a" 0 "../../../bus/css/drivers/vfio_ccw
 vfio_ccw
 0.0.0313 vfio_ccw
@@ -47,8 +48,8 @@ $U 0.0.0313 vfio_ccw-io auto (active)" -- "$MDEVSIM" exec -- sh -c "
   driverctl -b css set-override 0.0.0313 vfio_ccw &&
   readlink /sys/bus/css/devices/0.0.0313/driver && cat /sys/bus/css/devices/0.0.0313/driver_override &&
   driverctl -b css list-overrides &&
-  mdevctl define -u $U -p 0.0.0313 -t vfio_ccw-io -a && mdevctl start -u $U && mdevctl list --defined | head -n 1"
-expect "the host's /etc/driverctl.d is untouched" 0 "$host_before" -- ls -la /etc/driverctl.d
+  mdevctl define -u $U -p 0.0.0313 -t vfio_ccw-io -a && mdevctl start -u $U && mdevctl list --defined"
+expect "the host's /etc/driverctl.d is untouched" 0 "$host_before" -- driverctl_dir
 
 [[ $fails == 0 ]] && echo "all vfio_ccw mdevctl checks passed"
 exit $((fails > 0))
