@@ -15,7 +15,7 @@ expect "mdevctl types (the subchannel's type)" 0 "0.0.0313
   vfio_ccw-io
     Available instances: 1
     Device API: vfio-ccw
-    Name: I/O subchannel (Non-QDIO)" -- in_sim "mdevctl types | head -n 5"
+    Name: I/O subchannel (Non-QDIO)" -- in_sim "mdevctl types | sed -n 1,5p"
 # mdevctl list ends with an empty line.
 expect "mdevctl start, list, stop" 0 "$U 0.0.0313 vfio_ccw-io manual
 
