@@ -10,8 +10,7 @@
 # the mount is ready), VmRSS/VmHWM of the server right after, and the wall
 # time of `mdevsim umount MP`. On the last run the whole tree is walked once
 # with `find MP | wc -l` and the server's VmRSS/VmHWM are read again.
-# The server's pid is in /run/mdevsim/<mount point, / replaced by _>.pid
-# (/tmp/mdevsim-<uid>/ when not root).
+# The server's pid is in /run/mdevsim/<systemd-escape --path of the mount point>.pid.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,9 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-piddir=/run/mdevsim
-[[ $(id -u) -eq 0 ]] || piddir=/tmp/mdevsim-$(id -u)
-pidfile=$piddir/${MP//\//_}.pid
+# The run directory of a root mount; names as systemd-escape --path makes them.
+pidfile=/run/mdevsim/$(systemd-escape --path "$MP").pid
 
 now_ns() { date +%s%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
