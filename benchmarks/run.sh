@@ -6,7 +6,7 @@
 # Env:
 #   BUILD_DIR    build directory (default: build-bench next to benchmarks/)
 #   BUILD_TYPE   Release (default) or RelWithDebInfo (for perf)
-#   BENCHES      which to run, any of "attr_io assign engine migration mount_256x256"
+#   BENCHES      which to run, any of "attr_io assign engine migration mount_256x256 mount_css"
 #                (default: all)
 #   REPS         repetitions of each attr_io, assign and engine benchmark (default 5;
 #                medians are reported; the runs are interleaved to spread out
@@ -17,7 +17,7 @@
 #   ASSIGN_CPUS  run assign_benchmark under `taskset -c ASSIGN_CPUS` (e.g. 1:
 #                client and FUSE server threads share one CPU, which takes
 #                cross-CPU wake-ups out of the FUSE round trips; see README)
-#   RUNS, WALK   passed to mount_256x256.sh
+#   RUNS, WALK   passed to mount_256x256.sh (RUNS, COUNT and S390_TOOLS to mount_css.sh)
 #
 # Needs root and /dev/fuse for everything FUSE; without them only the
 # native sysfs and tmpfs figures are measured. Nothing here is a ctest test.
@@ -29,7 +29,7 @@ BUILD_DIR=${BUILD_DIR:-$src/build-bench}
 BUILD_TYPE=${BUILD_TYPE:-Release}
 REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
-BENCHES=${BENCHES:-attr_io assign engine migration mount_256x256}
+BENCHES=${BENCHES:-attr_io assign engine migration mount_256x256 mount_css}
 ASSIGN_ARGS=${ASSIGN_ARGS:-}
 ENGINE_ARGS=${ENGINE_ARGS:-}
 ASSIGN_CPUS=${ASSIGN_CPUS:-}
@@ -90,4 +90,10 @@ if wants mount_256x256; then
   echo
   echo "== mount_256x256"
   "$here/mount_256x256.sh" "$BUILD_DIR/mdevsim" "$src/testdata/hosts/full-256x256.json"
+fi
+
+if wants mount_css; then
+  echo
+  echo "== mount_css"
+  "$here/mount_css.sh" "$BUILD_DIR/mdevsim"
 fi
