@@ -34,4 +34,14 @@ show "\$M guest start Guest1 --mdev /sys/devices/vfio_ap/matrix/\$uuid1"
 show "\$M guest show Guest1"
 show cat /sys/bus/ap/devices/05.0004/status
 show "\$M matrix /sys"
+# QEMU'"'"'s vfio-ccw document, host side: the DASD 0.0.2b09 goes to vfio_ccw.
+show ls /sys/bus/css/devices
+show cat /sys/bus/css/devices/0.0.0313/dev_busid /sys/bus/css/devices/0.0.0313/chpids
+show "echo 0.0.0313 > /sys/bus/css/devices/0.0.0313/driver/unbind"
+show "echo 0.0.0313 > /sys/bus/css/drivers/vfio_ccw/bind"
+show ls /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io
+show "echo 7e270a25-e163-4922-af60-757fc8ed48c6 > /sys/bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io/create"
+show ls -l /sys/bus/mdev/devices
+show "mdevctl list"
+show "\$M dmesg /sys | tail -n 2"
 '
