@@ -33,7 +33,7 @@ MP=$T/mp COPY=$T/copy
 mkdir -p "$MP" "$COPY"
 cleanup() {
   if grep -qs " $MP " /proc/self/mountinfo; then "$MDEVSIM" umount "$MP" || umount -l "$MP" || true; fi
-  grep -qs " $COPY " /proc/self/mountinfo && umount "$COPY"
+  grep -qs " $COPY " /proc/self/mountinfo && umount -l "$COPY"
   rm -rf "$T"
 }
 trap cleanup EXIT

@@ -9,8 +9,7 @@
 namespace ccw {
 
 Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config)
-    : m_tree(tree),
-      m_uevents(uevents),
+    : m_uevents(uevents),
       m_klog(klog),
       m_config(std::move(config)),
       m_css_bus(tree, uevents, klog, "css", *this),
@@ -54,17 +53,6 @@ Subchannel* Css::subchannel(std::string_view name) const {
   auto id = parse_bus_id(name);
   auto it = id ? m_subchannels.find(*id) : m_subchannels.end();
   return it == m_subchannels.end() ? nullptr : it->second.get();
-}
-
-ChannelPath* Css::chp(unsigned id) const {
-  auto it = m_chps.find(id);
-  return it == m_chps.end() ? nullptr : it->second.get();
-}
-
-CssDriver* Css::driver(std::string_view name) const {
-  for (auto& d : m_drivers)
-    if (d->name() == name) return d.get();
-  return nullptr;
 }
 
 std::string ccw_modalias(const DeviceConfig& d) {

@@ -78,11 +78,9 @@ class Css : sysfs::BusOps {
 
   // bus_add_driver() + driver_attach().
   CssDriver& register_driver(std::unique_ptr<CssDriver> drv);
-  CssDriver* driver(std::string_view name) const;
 
   const CssConfig& config() const { return m_config; }
   Subchannel* subchannel(std::string_view name) const;
-  ChannelPath* chp(unsigned id) const;
   const std::map<BusId, std::unique_ptr<Subchannel>>& subchannels() const { return m_subchannels; }
 
   // The css bus (bind, unbind, drivers_probe through the driver core).
@@ -101,7 +99,6 @@ class Css : sysfs::BusOps {
   std::vector<std::string> uevent_vars(const Subchannel& sch) const { return m_css_bus.uevent_vars(sch); }
   std::string devpath(const Subchannel& sch) const { return "/devices/css0/" + sch.name; }
 
-  sysfs::Tree& tree() const { return m_tree; }
   sysfs::UeventLog& uevents() const { return m_uevents; }
   base::KernelLog& klog() const { return m_klog; }
 
@@ -130,7 +127,6 @@ class Css : sysfs::BusOps {
     Css& m_css;
   };
 
-  sysfs::Tree& m_tree;
   sysfs::UeventLog& m_uevents;
   base::KernelLog& m_klog;
   CssConfig m_config;
