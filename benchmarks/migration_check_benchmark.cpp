@@ -69,7 +69,7 @@ struct Setup {
     auto& md = sys->matrix_dev();
     vfio_ap::MatrixMdev* m = md.find(U);
     vfio_ap::ApMatrix all{base::Bitmap256::all(), base::Bitmap256::all(), same.adm};
-    if (!md.set_ap_config(*m, all) || !md.start_guest("vm1", {U}, {}, error)) throw std::runtime_error("guest: " + error);
+    if (!md.set_ap_config(*m, all) || !sys->guests().start("vm1", {.devices = {"vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/" + U}}, error)) throw std::runtime_error("guest: " + error);
     src = mdevsim::take_snapshot(*sys, "src");
     dst = src;
     dst.host = "dst";

@@ -23,7 +23,45 @@ void VfioCcwDriver::remove(Subchannel& sch) {
   sch.dir->remove("parent");
 }
 
-Result<void> VfioCcwDriver::probe(mdev::MdevDevice&) { return base::ok(); }
-Result<void> VfioCcwDriver::remove(mdev::MdevDevice&) { return base::ok(); }
+VfioCcwPrivate* VfioCcwDriver::private_of(const mdev::MdevDevice& dev) const {
+  for (auto& [sch, type] : m_types)
+    if (type == dev.type) return static_cast<VfioCcwPrivate*>(dev.driver_data);
+  return nullptr;
+}
+
+Result<void> VfioCcwDriver::probe(mdev::MdevDevice& dev) {
+  for (auto& [sch, type] : m_types) {
+    if (type != dev.type) continue;
+    dev.driver_data = &m_privates.emplace_back(VfioCcwPrivate{sch, &dev});
+    return base::ok();
+  }
+  return Errno{ENODEV};
+}
+
+Result<void> VfioCcwDriver::remove(mdev::MdevDevice& dev) {
+  auto& p = *static_cast<VfioCcwPrivate*>(dev.driver_data);
+  if (dev.kvm) {
+    if (p.remove_requests % 10 == 0)
+      css->klog().log(base::LogLevel::NOTICE,
+                      fmt::format("vfio_ccw_mdev {}: Relaying device request to user (#{})", dev.uuid, p.remove_requests));
+    ++p.remove_requests;
+    dev.signal_irq(VFIO_CCW_REQ_IRQ_INDEX);
+    if (dev.kvm) return sysfs::WAIT_FOR_CHANGE;
+  }
+  m_privates.remove_if([&](const VfioCcwPrivate& x) { return &x == &p; });
+  return base::ok();
+}
+
+Result<void> VfioCcwDriver::open_device(mdev::MdevDevice& dev) {
+  auto& p = *static_cast<VfioCcwPrivate*>(dev.driver_data);
+  if (p.state == VfioCcwPrivate::State::NotOper) return Errno{EINVAL};
+  p.state = VfioCcwPrivate::State::Idle;
+  p.remove_requests = 0;
+  return base::ok();
+}
+
+void VfioCcwDriver::close_device(mdev::MdevDevice& dev) {
+  static_cast<VfioCcwPrivate*>(dev.driver_data)->state = VfioCcwPrivate::State::Standby;
+}
 
 }  // namespace ccw

@@ -108,11 +108,10 @@ class Request {
   bool locked(std::string& out, F&& f) {
     return m_mutate([&] {
       if (!m_guest.empty()) {
-        auto& guests = m_sys.matrix_dev().guests();
-        auto it = guests.find(m_guest);
-        if (it == guests.end()) return fail(out, "no guest " + m_guest);
-        m_kvm = it->second.get();
-        m_view = vfio_ap::MatrixDev::guest_view(*m_kvm);
+        qemu::Guest* g = m_sys.guests().find(m_guest);
+        if (!g) return fail(out, "no guest " + m_guest);
+        m_kvm = &g->kvm;
+        m_view = m_kvm->crycb;
       } else {
         m_view = m_sys.ap_bus().engine().host_view();
       }
@@ -139,7 +138,7 @@ class Request {
     uint64_t nib = 0;
     bool on = m_args.size() == 3 && m_args[1] == "on" && parse_u64(m_args[2], nib);
     if (!on && !(m_args.size() == 2 && m_args[1] == "off")) return usage(out);
-    ApQueueStatus s = m_kvm ? m_sys.matrix_dev().guest_aqic(*m_kvm, m_apid, m_apqi, on, nib)
+    ApQueueStatus s = m_kvm ? m_kvm->handle_pqap_aqic(m_apid, m_apqi, on, nib)
                             : m_sys.ap_bus().engine().aqic(m_view, m_apid, m_apqi, on, nib);
     out = status_text(s);
     return true;
@@ -242,7 +241,7 @@ class Request {
   const std::vector<std::string>& m_w;
   std::vector<std::string> m_args;
   std::string m_guest;
-  const vfio_ap::Kvm* m_kvm = nullptr;
+  const kvm::Kvm* m_kvm = nullptr;
   ap::ApView m_view;
   unsigned m_apid = 0, m_apqi = 0;
 };

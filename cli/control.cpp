@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/ap_command.h"
+#include "cli/guest_text.h"
 #include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
 #include "cli/migration_link.h"
@@ -147,33 +148,7 @@ std::vector<std::string> split(const std::string& s) {
   return words;
 }
 
-std::string masks_text(const vfio_ap::ApMatrix& m) {
-  return fmt::format("APM 0x{}\nAQM 0x{}\nADM 0x{}\n", m.apm.hex(), m.aqm.hex(), m.adm.hex());
-}
-
 }  // namespace
-
-std::pair<std::vector<std::string>, vfio_ap::MatrixDev::GuestOptions> guest_start_args(const std::vector<std::string>& args) {
-  std::vector<std::string> uuids;
-  vfio_ap::MatrixDev::GuestOptions opts;
-  for (auto& a : args) {
-    if (a == "ap=off") opts.ap_facility = false;
-    else if (a == "unplug-on-request") opts.unplug_on_request = true;
-    else uuids.push_back(a);
-  }
-  return {uuids, opts};
-}
-
-// What a guest sees: its CRYCB masks and the APQNs and control domains in them.
-std::string guest_text(const vfio_ap::Kvm& kvm) {
-  std::string out = fmt::format("guest {}\nmdev {}\n", kvm.name, kvm.mdev ? kvm.mdev->uuid() : "-");
-  out += masks_text(kvm.crycb);
-  out += "APQNs";
-  kvm.crycb.apm.for_each([&](unsigned a) { kvm.crycb.aqm.for_each([&](unsigned d) { out += fmt::format(" {:02x}.{:04x}", a, d); }); });
-  out += "\ncontrol domains";
-  kvm.crycb.adm.for_each([&](unsigned d) { out += fmt::format(" {:04x}", d); });
-  return out + fmt::format("\nconfiguration changes {}\nremove requests {}\n", kvm.cfg_chg_count, kvm.req_count);
-}
 
 Mutate ControlServer::mutate() {
   return [this](const std::function<bool()>& f) { return m_fuse.mutate(f); };
@@ -182,16 +157,16 @@ Mutate ControlServer::mutate() {
 std::string ControlServer::handle(const std::string& request) {
   auto words = split(request);
   if (words.size() >= 2 && words[0] == "guest") {
-    auto& md = m_sys.matrix_dev();
+    auto& guests = m_sys.guests();
     const std::string& verb = words[1];
     std::string error;
     if (verb == "start" && words.size() >= 4) {
-      auto [uuids, opts] = guest_start_args({words.begin() + 3, words.end()});
-      bool ok = m_fuse.mutate([&] { return md.start_guest(words[2], uuids, opts, error); });
+      auto opts = guest_start_args({words.begin() + 3, words.end()});
+      bool ok = m_fuse.mutate([&] { return guests.start(words[2], opts, error); });
       return ok ? "OK\n" : "ERR " + error + "\n";
     }
     if (verb == "stop" && words.size() == 3) {
-      bool ok = m_fuse.mutate([&] { return md.stop_guest(words[2], error); });
+      bool ok = m_fuse.mutate([&] { return guests.stop(words[2], error); });
       return ok ? "OK\n" : "ERR " + error + "\n";
     }
     if (verb == "migrate" && words.size() == 4) {
@@ -209,13 +184,19 @@ std::string ControlServer::handle(const std::string& request) {
     }
     if (verb == "list") {
       std::string out = "OK\n";
-      for (auto& [name, kvm] : md.guests()) out += fmt::format("{} {}\n", name, kvm->mdev ? kvm->mdev->uuid() : "-");
+      for (auto& [name, g] : guests.all()) {
+        out += name;
+        if (g->ap) out += " " + g->ap->mdev->uuid;
+        for (auto& d : g->ccw)
+          if (d.mdev) out += " " + d.mdev->uuid;
+        out += g->ap || std::any_of(g->ccw.begin(), g->ccw.end(), [](auto& d) { return d.mdev; }) ? "\n" : " -\n";
+      }
       return out;
     }
     if (verb == "show" && words.size() == 3) {
-      auto it = md.guests().find(words[2]);
-      if (it == md.guests().end()) return "ERR no guest " + words[2] + "\n";
-      return "OK\n" + guest_text(*it->second);
+      const qemu::Guest* g = guests.find(words[2]);
+      if (!g) return "ERR no guest " + words[2] + "\n";
+      return "OK\n" + guest_text(*g);
     }
   }
   if (!words.empty() && words[0] == "ap") {

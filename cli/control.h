@@ -25,12 +25,6 @@ namespace mdevsim {
 
 class System;
 
-// The arguments of "guest start NAME ARGS...": UUIDs and the options
-// "ap=off" and "unplug-on-request".
-std::pair<std::vector<std::string>, vfio_ap::MatrixDev::GuestOptions> guest_start_args(const std::vector<std::string>& args);
-// `mdevsim guest show`: the CRYCB masks and the APQNs and control domains.
-std::string guest_text(const vfio_ap::Kvm& kvm);
-
 // Limits that keep one client from holding up the others or the server.
 constexpr size_t CONTROL_MAX_REQUEST = 64 * 1024;  // bytes up to the newline
 constexpr int CONTROL_RECV_TIMEOUT_S = 5;          // for the request line

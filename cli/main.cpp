@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -51,14 +52,22 @@ int main(int argc, char** argv) {
   auto* uevents = app.add_subcommand("uevents", "Print the uevents sent so far, as `udevadm monitor --kernel --property`");
   uevents->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
 
-  auto* guest = app.add_subcommand("guest", "Simulated KVM guests with a vfio-ap device (as QEMU -device vfio-ap)");
+  auto* guest = app.add_subcommand("guest", "Simulated KVM guests with vfio-ap and vfio-ccw devices, as QEMU runs them");
   guest->require_subcommand(1);
   std::string sysdir = "/sys", name;
-  std::vector<std::string> mdevs;
+  std::vector<std::string> mdevs, ccws, devices;
   bool no_ap = false, unplug = false;
-  auto* gstart = guest->add_subcommand("start", "Start guest NAME with the vfio-ap device of an mdev");
+  auto* gstart = guest->add_subcommand("start", "Start guest NAME as qemu-system-s390x would with these devices, in order");
   gstart->add_option("NAME", name)->required();
-  gstart->add_option("--mdev,--sysfsdev", mdevs, "The mdev: its UUID or /sys/devices/vfio_ap/matrix/UUID")->required();
+  auto* o_mdev = gstart->add_option("--mdev,--sysfsdev", mdevs,
+                                    "A vfio-ap device: the mdev's UUID or /sys/devices/vfio_ap/matrix/UUID");
+  auto* o_ccw = gstart->add_option("--ccw", ccws,
+                                   "A vfio-ccw device: the mdev's UUID (or its /sys path), then QEMU's properties such "
+                                   "as ,devno=fe.0.1234");
+  auto* o_device = gstart->add_option("--device", devices,
+                                      "A -device argument as QEMU takes it: vfio-ap,sysfsdev=PATH; "
+                                      "vfio-ccw,devno=C.S.DDDD,sysfsdev=PATH; virtio-net-ccw[,devno=C.S.DDDD] "
+                                      "and the other virtio-*-ccw models (devices that take subchannels)");
   gstart->add_flag("--no-ap", no_ap, "The CPU model lacks the AP facility (-cpu ...,ap=off)");
   gstart->add_flag("--unplug-on-request", unplug,
                    "Unplug the vfio-ap device when the kernel asks for it (an mdev remove), as current QEMU does; "
@@ -219,8 +228,26 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (gstart->parsed()) {
+    // Paths under the mount point are the simulated host's /sys.
+    auto in_sys = [&](const std::string& path) {
+      return sysdir != "/sys" && path.rfind(sysdir + "/", 0) == 0 ? "/sys" + path.substr(sysdir.size()) : path;
+    };
     std::string req = "guest start " + name;
-    for (auto& m : mdevs) req += " " + m.substr(m.find_last_of('/') + 1);
+    std::map<const CLI::Option*, size_t> next;
+    for (const CLI::Option* o : gstart->parse_order()) {
+      if (o != o_mdev && o != o_ccw && o != o_device) continue;
+      const std::string& v = o == o_mdev ? mdevs[next[o]++] : o == o_ccw ? ccws[next[o]++] : devices[next[o]++];
+      if (o == o_mdev) {
+        req += " vfio-ap,sysfsdev=" + (v.find('/') == std::string::npos ? "/sys/devices/vfio_ap/matrix/" + v : in_sys(v));
+      } else if (o == o_ccw) {
+        size_t comma = v.find(',');
+        std::string dev = v.substr(0, comma), props = comma == std::string::npos ? "" : v.substr(comma);
+        req += " vfio-ccw" + props + ",sysfsdev=" + (dev.find('/') == std::string::npos ? "/sys/bus/mdev/devices/" + dev : in_sys(dev));
+      } else {
+        size_t at = v.find("sysfsdev=");
+        req += " " + (at == std::string::npos ? v : v.substr(0, at + 9) + in_sys(v.substr(at + 9)));
+      }
+    }
     if (no_ap) req += " ap=off";
     if (unplug) req += " unplug-on-request";
     return mdevsim::control_request(sysdir, req);

@@ -113,14 +113,14 @@ std::string matrix_snapshot_json(System& sys) {
          {{"adapters", id_array(m->shadow_apcb.apm)},
           {"domains", id_array(m->shadow_apcb.aqm)},
           {"control_domains", id_array(m->shadow_apcb.adm)}}},
-        {"guest", m->kvm ? json(m->kvm->name) : json(nullptr)},
+        {"guest", m->kvm() ? json(m->kvm()->name) : json(nullptr)},
     });
   }
   j["mdevs"] = std::move(mj);
 
   json gj = json::array();
-  for (const auto& [name, kvm] : md.guests())
-    gj.push_back({{"name", name}, {"mdev", kvm->mdev ? json(kvm->mdev->uuid()) : json(nullptr)}});
+  for (const auto& [name, g] : sys.guests().all())
+    gj.push_back({{"name", name}, {"mdev", g->ap ? json(g->ap->mdev->uuid) : json(nullptr)}});
   j["guests"] = std::move(gj);
   return j.dump();
 }

@@ -84,6 +84,11 @@ std::string strerror_text(int err) { return std::strerror(err); }
 
 void qemu_log(System& sys, const std::string& guest, std::string line) { sys.qemu_logs()[guest].push_back(std::move(line)); }
 
+// The destination QEMU: -device vfio-ap with the same mdev.
+qemu::GuestOptions vfio_ap_guest(const std::string& uuid) {
+  return {.devices = {"vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/" + uuid}};
+}
+
 }  // namespace
 
 // ------------------------------------------------------------ destination
@@ -157,15 +162,15 @@ void MigrationListener::incoming(int fd) {
       error = virsh::mdev_missing(uuid);
       return false;
     }
-    if (md.guests().count(name)) {
+    if (m_sys.guests().find(name)) {
       error = virsh::domain_active(name);
       return false;
     }
-    if (m->kvm) {
-      error = virsh::mdev_in_use(uuid, m->kvm->name);
+    if (m->kvm()) {
+      error = virsh::mdev_in_use(uuid, m->kvm()->name);
       return false;
     }
-    if (!md.start_guest(name, {uuid}, {}, error)) {
+    if (!m_sys.guests().start(name, vfio_ap_guest(uuid), error)) {
       error = "error: internal error: qemu unexpectedly closed the monitor: " + error;
       return false;
     }
@@ -173,7 +178,7 @@ void MigrationListener::incoming(int fd) {
     qemu_log(m_sys, name, "incoming migration");
     auto r = md.mig_set_state(*m, MigState::RESUMING);
     if (!r) {
-      md.stop_guest(name, error);
+      m_sys.guests().stop(name, error);
       error = virsh::migration_in_failed(r.error().code);
       return false;
     }
@@ -208,7 +213,7 @@ void MigrationListener::incoming(int fd) {
     qemu_log(m_sys, name, "shutting down, reason=failed");
     qemu_log(m_sys, name, fmt::format("{}: terminating on signal 15 from pid {} (libvirtd)", QEMU, getpid()));
     std::string ignored;
-    md.stop_guest(name, ignored);  // the destination QEMU goes, and its device is closed
+    m_sys.guests().stop(name, ignored);  // the destination QEMU goes, and its device is closed
     return false;
   });
   conn.send_line(reply);
@@ -220,14 +225,20 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
                    std::string& out) {
   std::string uuid;
   bool ok = mutate([&] {
-    auto& g = sys.matrix_dev().guests();
-    auto it = g.find(name);
-    if (it == g.end() || !it->second->mdev) {
-      out = it == g.end() ? fmt::format("error: failed to get domain '{}'", name)
-                          : fmt::format("error: guest {} has no vfio-ap device", name);
+    const qemu::Guest* g = sys.guests().find(name);
+    if (!g) {
+      out = fmt::format("error: failed to get domain '{}'", name);
       return false;
     }
-    uuid = it->second->mdev->uuid();
+    if (std::any_of(g->ccw.begin(), g->ccw.end(), [](auto& d) { return d.mdev; })) {
+      out = virsh::hostdev_not_migratable();
+      return false;
+    }
+    if (!g->ap) {
+      out = fmt::format("error: guest {} has no vfio-ap device", name);
+      return false;
+    }
+    uuid = g->ap->mdev->uuid;
     qemu_log(sys, name, "initiating migration");
     return true;
   });
@@ -300,7 +311,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
       md.mig_close(data_fd);
       qemu_log(sys, name, "migration completed; shutting down, reason=migrated");
       std::string ignored;
-      return md.stop_guest(name, ignored);  // the source QEMU quits: its device is closed, the mdev free
+      return sys.guests().stop(name, ignored);  // the source QEMU quits: its device is closed, the mdev free
     });
     out = fmt::format("Migration of {} (mdev {}) to {}: completed", name, uuid, address);
     return true;

@@ -44,8 +44,8 @@ migration::HostSnapshot take_snapshot(System& sys, const std::string& name) {
     s.queues.push_back(std::move(qs));
   });
   for (const vfio_ap::MatrixMdev& m : md.mdevs())  // newest first, as vfio_ap compares them
-    s.mdevs.push_back({m.uuid(), masks(m.matrix), masks(m.shadow_apcb), m.kvm ? m.kvm->name : ""});
-  for (auto& [gname, kvm] : md.guests()) s.guests.push_back({gname, kvm->mdev ? kvm->mdev->uuid() : ""});
+    s.mdevs.push_back({m.uuid(), masks(m.matrix), masks(m.shadow_apcb), m.kvm() ? m.kvm()->name : ""});
+  for (auto& [gname, g] : sys.guests().all()) s.guests.push_back({gname, g->ap ? g->ap->mdev->uuid : ""});
   s.index();
   return s;
 }

@@ -15,6 +15,7 @@
 #include "ccw/css_config.h"
 #include "mdev/matrix_dev.h"
 #include "mdev/mdev_core.h"
+#include "qemu/guests.h"
 #include "sysfs-fs/tree/tree.h"
 #include "sysfs-fs/tree/uevent.h"
 
@@ -48,9 +49,9 @@ class System {
   mdev::MdevCore& mdev_core() { return *m_mdev_core; }
   vfio_ap::MatrixDev& matrix_dev() { return *m_matrix_dev; }
   ccw::Css& css() { return *m_css; }
-  // Each guest's QEMU log (what libvirt keeps in /var/log/libvirt/qemu/NAME.log),
-  // kept after the guest has gone. Under the model lock.
-  std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_qemu_logs; }
+  // The guests and their QEMUs (logs kept after a guest has gone).
+  qemu::Guests& guests() { return *m_guests; }
+  std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_guests->logs(); }
 
  private:
   std::shared_mutex m_lock;
@@ -61,7 +62,7 @@ class System {
   std::unique_ptr<mdev::MdevCore> m_mdev_core;
   std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;
   std::unique_ptr<ccw::Css> m_css;
-  std::map<std::string, std::vector<std::string>> m_qemu_logs;
+  std::unique_ptr<qemu::Guests> m_guests;  // last: its QEMUs close their devices first
 };
 
 }  // namespace mdevsim

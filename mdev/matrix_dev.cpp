@@ -31,6 +31,8 @@ bool passable(int rc) { return rc == 0 || rc == 3 || rc == 4; }
 // Answers after which apq_reset_check() keeps waiting.
 bool rc_pending(int rc) { return rc == ap::AP_RESPONSE_RESET_IN_PROGRESS || rc == ap::AP_RESPONSE_BUSY; }
 
+ap::ApView crycb_masks(const ApMatrix& m) { return {m.apm, m.aqm, m.adm}; }
+
 }  // namespace
 
 MatrixDev::MatrixDev(ap::ApBus& bus, mdev::MdevCore& core, sysfs::Tree& tree) : m_bus(bus), m_core(core) {
@@ -172,9 +174,9 @@ void MatrixDev::update_guest(MatrixMdev& m, const ApQueue* leaving) {
   if (next == m.shadow_apcb) return;
   ApMatrix old = m.shadow_apcb;
   m.shadow_apcb = next;
-  if (m.kvm) {
-    m.kvm->crycb = next;  // kvm_arch_crypto_set_masks()
-    ++m.kvm->cfg_chg_count;
+  if (kvm::Kvm* kvm = m.kvm()) {
+    kvm->crycb = crycb_masks(next);  // kvm_arch_crypto_set_masks()
+    m.mdev->signal_irq(VFIO_AP_CFG_CHG_IRQ_INDEX);
   }
   // Queues that were in the guest view and are no longer: reset them.
   reset_adapters(old.apm.andnot(next.apm), old.aqm);
@@ -252,7 +254,7 @@ Result<void> MatrixDev::in_use(const Bitmap256& apm, const Bitmap256& aqm) {
 const char* MatrixDev::queue_status(const ApQueue& q) const {
   for (auto& m : m_mdevs) {
     if (!m.matrix.apm.test(q.apid()) || !m.matrix.aqm.test(q.apqi)) continue;
-    if (m.kvm && m.shadow_apcb.apm.test(q.apid()) && m.shadow_apcb.aqm.test(q.apqi)) return "in use";
+    if (m.kvm() && m.shadow_apcb.apm.test(q.apid()) && m.shadow_apcb.aqm.test(q.apqi)) return "in use";
     return "assigned";
   }
   return "unassigned";
@@ -283,105 +285,55 @@ void MatrixDev::remove_attrs(mdev::MdevDevice& dev) { dev.dir->remove_attrs(vfio
 // queues are reset and unlinked.
 Result<void> MatrixDev::remove(mdev::MdevDevice& dev) {
   auto& m = *static_cast<MatrixMdev*>(dev.driver_data);
-  if (m.kvm) {
+  if (m.kvm()) {
     auto now = std::chrono::steady_clock::now();
     if (m.remove_requests == 0 || now - m.last_request >= std::chrono::seconds(10)) {
-      m.kvm->crycb = {};  // kvm_arch_crypto_clear_masks()
-      ++m.kvm->cfg_chg_count;
+      m.kvm()->crycb = {};  // kvm_arch_crypto_clear_masks()
+      dev.signal_irq(VFIO_AP_CFG_CHG_IRQ_INDEX);
       if (m.remove_requests % 10 == 0)
         log(m, LogLevel::NOTICE, fmt::format("Relaying device request to user (#{})", m.remove_requests));
       ++m.remove_requests;
-      ++m.kvm->req_count;
       m.last_request = now;
-      // QEMU with a hot-unpluggable vfio-ap device unplugs it on request.
-      if (m.kvm->unplug_on_request) close_device(m);
+      dev.signal_irq(VFIO_AP_REQ_IRQ_INDEX);  // a QEMU that unplugs closes the device here
     }
-    if (m.kvm) return sysfs::WAIT_FOR_CHANGE;
+    if (m.kvm()) return sysfs::WAIT_FOR_CHANGE;
   }
   reset_adapters(m.matrix.apm, m.matrix.aqm);
   m_mdevs.remove_if([&](const MatrixMdev& x) { return &x == &m; });
   return base::ok();
 }
 
-// ------------------------------------------------------------- guests
+// ------------------------------------------------------------- VFIO
 
-// vfio_ap_mdev_close_device(): the guest's masks are cleared and every
-// queue of the mdev is reset.
-void MatrixDev::close_device(MatrixMdev& m) {
-  if (!m.kvm) return;
-  m.kvm->crycb = {};
-  m.kvm->mdev = nullptr;
-  m.kvm = nullptr;
+Result<void> MatrixDev::open_device(mdev::MdevDevice& dev) {
+  auto& m = *static_cast<MatrixMdev*>(dev.driver_data);
+  kvm::Kvm& kvm = *dev.kvm;
+  kvm.crycb = crycb_masks(m.shadow_apcb);
+  kvm.pqap_hook = [this, &m](unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
+    return guest_aqic(m, apid, apqi, enable, nib);
+  };
+  m.remove_requests = 0;
+  if (m_bus.host().vfio_ap_migration) m.mig = std::make_unique<MigrationData>();
+  return base::ok();
+}
+
+void MatrixDev::close_device(mdev::MdevDevice& dev) {
+  auto& m = *static_cast<MatrixMdev*>(dev.driver_data);
+  dev.kvm->crycb = {};
+  dev.kvm->pqap_hook = nullptr;
   m.mig.reset();  // its data files stay open, answering ENODEV
   reset_adapters(m.matrix.apm, m.matrix.aqm);
 }
 
-// As QEMU's -device vfio-ap,sysfsdev=... realize and the VFIO open do it;
-// the messages are QEMU's.
-bool MatrixDev::start_guest(const std::string& name, const std::vector<std::string>& uuids, const GuestOptions& opts,
-                            std::string& error) {
-  if (m_guests.count(name)) {
-    error = fmt::format("guest {} is already running", name);
-    return false;
-  }
-  std::vector<MatrixMdev*> devs;
-  for (size_t i = 0; i < uuids.size(); ++i) {
-    std::string prefix = fmt::format("-device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/{}: ", uuids[i]);
-    // Without the AP facility there is no ap-bus; it takes one device.
-    if (!opts.ap_facility || i > 0) {
-      error = prefix + "No 'ap-bus' bus found for device 'vfio-ap'";
-      return false;
-    }
-    MatrixMdev* m = find(uuids[i]);
-    if (!m) {
-      error = prefix + fmt::format("vfio {}: no iommu_group found: No such file or directory", uuids[i]);
-      return false;
-    }
-    if (m->kvm) {
-      error = prefix + fmt::format("vfio {}: failed to open /dev/vfio/{}: Device or resource busy", uuids[i], m->mdev->iommu_group);
-      return false;
-    }
-    devs.push_back(m);
-  }
-  auto kvm = std::make_unique<Kvm>();
-  kvm->name = name;
-  kvm->ap_facility = opts.ap_facility;
-  kvm->unplug_on_request = opts.unplug_on_request;
-  for (MatrixMdev* m : devs) {
-    // vfio_ap_mdev_set_kvm(): the shadow APCB goes into the CRYCB.
-    kvm->mdev = m;
-    m->kvm = kvm.get();
-    m->remove_requests = 0;
-    if (m_bus.host().vfio_ap_migration) m->mig = std::make_unique<MigrationData>();
-    kvm->crycb = m->shadow_apcb;
-  }
-  m_guests.emplace(name, std::move(kvm));
-  return true;
-}
-
-ap::ApView MatrixDev::guest_view(const Kvm& kvm) { return {kvm.crycb.apm, kvm.crycb.aqm, kvm.crycb.adm}; }
-
 // handle_pqap(): the queue must be linked to the guest's mdev (assigned and
 // bound to vfio_ap), else rc 01; vfio_ap_irq_enable() refuses a zero
 // notification byte address with rc 06 before it issues AQIC.
-ap::ApQueueStatus MatrixDev::guest_aqic(const Kvm& kvm, unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
+ap::ApQueueStatus MatrixDev::guest_aqic(const MatrixMdev& m, unsigned apid, unsigned apqi, bool enable, uint64_t nib) {
   const ApQueue* q = m_bus.queue(apid, apqi);
-  const MatrixMdev* m = kvm.mdev;
-  if (!m || !q || !m->matrix.apm.test(apid) || !m->matrix.aqm.test(apqi) || !q->driver || q->driver->name() != "vfio_ap")
+  if (!q || !m.matrix.apm.test(apid) || !m.matrix.aqm.test(apqi) || !q->driver || q->driver->name() != "vfio_ap")
     return ap::ApQueueStatus{.response_code = ap::AP_RESPONSE_Q_NOT_AVAIL};
   if (enable && nib == 0) return ap::ApQueueStatus{.response_code = ap::AP_RESPONSE_INVALID_ADDRESS};
   return m_bus.engine().aqic(m_bus.engine().host_view(), apid, apqi, enable, nib);
-}
-
-bool MatrixDev::stop_guest(const std::string& name, std::string& error) {
-  auto it = m_guests.find(name);
-  if (it == m_guests.end()) {
-    error = fmt::format("no guest {}", name);
-    return false;
-  }
-  if (it->second->mdev) close_device(*it->second->mdev);
-  m_guests.erase(it);
-  return true;
 }
 
 }  // namespace vfio_ap

@@ -1,7 +1,8 @@
 // The vfio_ap matrix device and its mediated devices (vfio_ap_ops.c): what
 // each mdev has assigned (`matrix`), what its guest may use (the shadow APCB,
 // a pure function of the assignment, the host configuration and the queue
-// bindings), simulated KVM guests, and hot plug between them.
+// bindings), what it gives the guest's KVM while QEMU has it open, and hot
+// plug between them.
 #pragma once
 
 #include <chrono>
@@ -29,30 +30,21 @@ struct ApMatrix {
   friend bool operator==(const ApMatrix&, const ApMatrix&) = default;
 };
 
-struct MatrixMdev;
-
-// A simulated KVM guest started as QEMU would with -device vfio-ap.
-struct Kvm {
-  std::string name;
-  bool ap_facility = true;  // -cpu ...,ap=on
-  bool unplug_on_request = false;  // QEMU unplugs the device when asked
-  ApMatrix crycb;           // the masks in the guest's CRYCB
-  MatrixMdev* mdev = nullptr;
-  uint64_t cfg_chg_count = 0;   // CFG_CHG eventfd signals
-  uint64_t req_count = 0;       // REQ eventfd signals (remove requests)
-};
-
 // struct ap_matrix_mdev.
 struct MatrixMdev {
   mdev::MdevDevice* mdev;
   ApMatrix matrix;       // assigned
   ApMatrix shadow_apcb;  // what the guest gets
-  Kvm* kvm = nullptr;
   unsigned remove_requests = 0;  // vfio_ap_mdev_request() calls so far
   std::chrono::steady_clock::time_point last_request;
   std::unique_ptr<MigrationData> mig;  // while the VFIO device is open
   const std::string& uuid() const { return mdev->uuid; }
+  kvm::Kvm* kvm() const { return mdev->kvm; }  // while QEMU has it open
 };
+
+// The uapi's eventfd indexes of a vfio-ap device.
+inline constexpr unsigned VFIO_AP_REQ_IRQ_INDEX = 0;
+inline constexpr unsigned VFIO_AP_CFG_CHG_IRQ_INDEX = 1;
 
 // apq_reset_check(): TAPQs (20 ms apart) one check spends before the
 // reset is left pending; the notices a burst of the ratelimit lets out.
@@ -87,22 +79,6 @@ class MatrixDev final : public mdev::MdevDriverOps {
   // After a bus scan: host configuration or queue states may have changed.
   void on_scan_complete();
 
-  // ------------------------------------------------------------- guests
-  struct GuestOptions {
-    bool ap_facility = true;
-    bool unplug_on_request = false;
-  };
-  // Starts a guest with one -device vfio-ap per UUID (QEMU realize and the
-  // VFIO open). `error` is QEMU's message on failure.
-  bool start_guest(const std::string& name, const std::vector<std::string>& uuids, const GuestOptions& opts,
-                   std::string& error);
-  bool stop_guest(const std::string& name, std::string& error);
-  const std::map<std::string, std::unique_ptr<Kvm>>& guests() const { return m_guests; }
-  // What the guest's AP instructions reach: the firmware interprets them
-  // against its CRYCB. AQIC is intercepted and goes through vfio_ap.
-  static ap::ApView guest_view(const Kvm& kvm);
-  ap::ApQueueStatus guest_aqic(const Kvm& kvm, unsigned apid, unsigned apqi, bool enable, uint64_t nib);
-
   // ---------------------------- live migration (vfio_ap_migration.cpp)
   // The VFIO_DEVICE_FEATURE calls and the data files' read(2)/write(2) as
   // the migration series implements them. Files are numbered like fds.
@@ -134,6 +110,11 @@ class MatrixDev final : public mdev::MdevDriverOps {
   Result<void> probe(mdev::MdevDevice& dev) override;
   void remove_attrs(mdev::MdevDevice& dev) override;
   Result<void> remove(mdev::MdevDevice& dev) override;
+  // vfio_ap_mdev_open_device(): vfio_ap_mdev_set_kvm() puts the shadow APCB
+  // into the guest's CRYCB and hooks its PQAP(AQIC).
+  Result<void> open_device(mdev::MdevDevice& dev) override;
+  // vfio_ap_mdev_close_device(): the CRYCB is cleared, every queue reset.
+  void close_device(mdev::MdevDevice& dev) override;
 
  private:
   // Host configuration as vfio_ap sees it (QCI masks).
@@ -149,7 +130,8 @@ class MatrixDev final : public mdev::MdevDriverOps {
   void update_guest(MatrixMdev& m, const ap::ApQueue* leaving = nullptr);
   void reset_queue(ap::ApQueue& q);
   void check_reset(ap::ApQueue& q);
-  void close_device(MatrixMdev& m);
+  // handle_pqap() for a queue of the guest's mdev.
+  ap::ApQueueStatus guest_aqic(const MatrixMdev& m, unsigned apid, unsigned apqi, bool enable, uint64_t nib);
   void reset_adapters(const Bitmap256& apm, const Bitmap256& aqm);
   MatrixMdev* assigned_to(unsigned apid, unsigned apqi);
   void log(const MatrixMdev& m, base::LogLevel level, const std::string& text);
@@ -163,7 +145,6 @@ class MatrixDev final : public mdev::MdevDriverOps {
   sysfs::Directory* m_matrix_dir;
   unsigned m_apm_max, m_aqm_max, m_adm_max;
   std::list<MatrixMdev> m_mdevs;
-  std::map<std::string, std::unique_ptr<Kvm>> m_guests;
   int m_next_fd = 3;
   struct MigFile {
     std::string uuid;  // its mdev

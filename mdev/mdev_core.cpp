@@ -163,8 +163,8 @@ void MdevCore::unregister_parent(MdevType& type, const std::string& parent_subsy
   sysfs::Directory& parent = *type.m_parent_dir;
   m_klog.log(base::LogLevel::INFO, fmt::format("{} {}: MDEV: Unregistering", type.m_parent_driver, parent.name()));
   m_tree.root().find_dir("class")->find_dir("mdev_bus")->remove(parent.name());
-  // mdev_device_remove() of every child; an open one has no guest here to
-  // keep it (guests with vfio-ccw devices close them first).
+  // mdev_device_remove() of every child; an open one is asked to let go,
+  // and QEMU unplugs a vfio-ccw device when asked.
   std::vector<MdevDevice*> children;
   for (auto& [uuid, dev] : m_devices)
     if (dev->type == &type) children.push_back(dev.get());
@@ -252,6 +252,26 @@ Result<void> MdevCore::detach(MdevDevice& dev) {
 }
 
 Result<void> MdevCore::unbind(MdevDevice& dev) { return detach(dev); }
+
+Result<void> MdevCore::open_device(MdevDevice& dev, kvm::Kvm& kvm, IrqSignal irq) {
+  if (dev.state != MdevDevice::State::Bound) return Errno{ENODEV};
+  if (dev.kvm) return Errno{EBUSY};
+  dev.kvm = &kvm;
+  dev.irq = std::move(irq);
+  Result<void> r = dev.type->m_ops->open_device(dev);
+  if (!r) {
+    dev.kvm = nullptr;
+    dev.irq = nullptr;
+  }
+  return r;
+}
+
+void MdevCore::close_device(MdevDevice& dev) {
+  if (!dev.kvm) return;
+  dev.type->m_ops->close_device(dev);
+  dev.kvm = nullptr;
+  dev.irq = nullptr;
+}
 
 Result<void> MdevCore::remove(MdevDevice& dev) {
   MdevType& type = *dev.type;

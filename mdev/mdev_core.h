@@ -3,6 +3,7 @@
 // parent, bound to the parent's mdev driver, in an emulated IOMMU group.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 
 #include "base/klog.h"
 #include "base/result.h"
+#include "kvm/kvm.h"
 #include "sysfs-fs/tree/tree.h"
 #include "sysfs-fs/tree/uevent.h"
 
@@ -19,6 +21,11 @@ namespace mdev {
 
 using base::Errno;
 using base::Result;
+
+// The eventfds a VFIO user sets with VFIO_DEVICE_SET_IRQS: the driver
+// signals one by its uapi index (VFIO_AP_REQ_IRQ_INDEX, VFIO_CCW_IO_IRQ_INDEX
+// ...) and the user's handler runs.
+using IrqSignal = std::function<void(unsigned index)>;
 
 class MdevCore;
 class MdevType;
@@ -32,6 +39,14 @@ struct MdevDevice {
   State state = State::Bound;
   bool removing = false;  // remove_store() has started
   void* driver_data = nullptr;  // the mdev driver's state (struct ap_matrix_mdev)
+  // While a VFIO user (a QEMU) has the device open: the KVM its group was
+  // set with, and its eventfds.
+  kvm::Kvm* kvm = nullptr;
+  IrqSignal irq;
+  void signal_irq(unsigned index) const {
+    // A copy: the handler may close the device, which clears `irq`.
+    if (IrqSignal handler = irq) handler(index);
+  }
 };
 
 // The parent's mdev driver (struct mdev_driver with its vfio_device_ops).
@@ -45,6 +60,9 @@ class MdevDriverOps {
   // Remove; sysfs::WAIT_FOR_CHANGE while the VFIO device is open (the
   // kernel keeps asking the user to release it).
   virtual Result<void> remove(MdevDevice& dev) = 0;
+  // vfio_device_ops open_device / close_device, with dev.kvm set.
+  virtual Result<void> open_device(MdevDevice& dev) = 0;
+  virtual void close_device(MdevDevice& dev) = 0;
 };
 
 class MdevType {
@@ -95,6 +113,13 @@ class MdevCore {
   Result<void> remove(MdevDevice& dev);
   // The driver directory's unbind: the device stays, driverless.
   Result<void> unbind(MdevDevice& dev);
+
+  // The VFIO device's first open by a user with a KVM (vfio_df_open()):
+  // EBUSY while another user has it (the group is open), ENODEV when the
+  // mdev has no driver (no VFIO device); the driver's error otherwise.
+  Result<void> open_device(MdevDevice& dev, kvm::Kvm& kvm, IrqSignal irq);
+  // The user's last close: the driver lets go of the guest.
+  void close_device(MdevDevice& dev);
 
   MdevDevice* find(std::string_view uuid) const;
   const std::map<std::string, std::unique_ptr<MdevDevice>>& devices() const { return m_devices; }

@@ -14,6 +14,10 @@ std::string domain_active(const std::string& name) {
   return fmt::format("error: operation failed: domain '{}' is already active", name);
 }
 
+std::string hostdev_not_migratable() {
+  return "error: Operation not supported: cannot migrate a domain with <hostdev mode='subsystem' type='mdev'>";
+}
+
 std::string mdev_in_use(const std::string& uuid, const std::string& guest) {
   return fmt::format("error: Requested operation is not valid: mediated device /sys/bus/mdev/devices/{} is in use by "
                      "driver QEMU, domain {}",

@@ -10,6 +10,8 @@
 
 namespace migration::virsh {
 
+// qemuMigrationSrcIsAllowedHostdev(): a vfio-ccw mdev cannot migrate.
+std::string hostdev_not_migratable();
 // libvirt's prepare step on the destination.
 std::string mdev_missing(const std::string& uuid);
 std::string domain_active(const std::string& name);

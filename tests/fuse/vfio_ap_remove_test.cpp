@@ -43,9 +43,8 @@ void setup(Mounted& m, bool unplug) {
   ASSERT_EQ(write_file(m.path("devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"), UUID), 36);
   ASSERT_EQ(write_file(m.path("devices/vfio_ap/matrix/" + UUID + "/ap_config"), "0x04,0x08,0x08"), 14);
   std::string error;
-  vfio_ap::MatrixDev::GuestOptions opts;
-  opts.unplug_on_request = unplug;
-  ASSERT_TRUE(m.server().mutate([&] { return m.sys().matrix_dev().start_guest("vm", {UUID}, opts, error); })) << error;
+  qemu::GuestOptions opts{.unplug_on_request = unplug, .devices = {"vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/" + UUID}};
+  ASSERT_TRUE(m.server().mutate([&] { return m.sys().guests().start("vm", opts, error); })) << error;
 }
 
 class RemoveWhileOpen : public ::testing::Test {
@@ -67,12 +66,12 @@ TEST_F(RemoveWhileOpen, BlocksUntilTheGuestStops) {
   EXPECT_EQ(last_log(m), "vfio_ap_mdev " + UUID + ": Relaying device request to user (#0)");
   {
     std::shared_lock g(m.sys().lock());
-    auto& kvm = *m.sys().matrix_dev().guests().at("vm");
-    EXPECT_TRUE(kvm.crycb.apm.none() && kvm.crycb.aqm.none() && kvm.crycb.adm.none()) << "the guest keeps AP resources";
-    EXPECT_EQ(kvm.req_count, 1u);
+    auto& guest = *m.sys().guests().find("vm");
+    EXPECT_TRUE(guest.kvm.crycb.apm.none() && guest.kvm.crycb.aqm.none() && guest.kvm.crycb.adm.none()) << "the guest keeps AP resources";
+    EXPECT_EQ(guest.ap->req_count, 1u);
   }
   std::string error;
-  ASSERT_TRUE(m.server().mutate([&] { return m.sys().matrix_dev().stop_guest("vm", error); }));
+  ASSERT_TRUE(m.server().mutate([&] { return m.sys().guests().stop("vm", error); }));
   ASSERT_EQ(writer.wait_for(5s), std::future_status::ready) << "remove still blocked after the guest stopped";
   EXPECT_EQ(writer.get(), 1);
   EXPECT_EQ(ls(m.path("devices/vfio_ap/matrix")), "driver features mdev_supported_types subsystem uevent");
@@ -90,9 +89,8 @@ TEST_F(RemoveWhileOpen, QemuThatUnplugsOnRequestReleasesAtOnce) {
   EXPECT_EQ(mdevsim::testing::write_file(m.path("devices/vfio_ap/matrix/" + UUID + "/remove"), "1"), 1);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   std::shared_lock g(m.sys().lock());
-  auto& kvm = *m.sys().matrix_dev().guests().at("vm");
-  EXPECT_EQ(kvm.mdev, nullptr);
-  EXPECT_EQ(kvm.req_count, 1u);
+  auto& guest = *m.sys().guests().find("vm");
+  EXPECT_FALSE(guest.ap) << "QEMU kept its vfio-ap device";
   EXPECT_TRUE(m.sys().matrix_dev().mdevs().empty());
 }
 

@@ -17,6 +17,7 @@
 #include "cli/ap_command.h"
 #include "cli/vfio_command.h"
 #include "cli/control.h"
+#include "cli/guest_text.h"
 #include "tests/golden/transcript.h"
 #include "tests/support/mounted.h"
 
@@ -171,17 +172,16 @@ void run(Client& c, const golden::Transcript& t) {
       in >> verb >> name;
       std::vector<std::string> args;
       for (std::string w; in >> w;) args.push_back(w);
-      auto& md = c.sys().matrix_dev();
+      auto& guests = c.sys().guests();
       std::string error;
       if (verb == "show") {
         std::lock_guard g(c.sys().lock());
-        auto it = md.guests().find(name);
-        got.text = it == md.guests().end() ? "no guest" : mdevsim::guest_text(*it->second);
+        const qemu::Guest* guest = guests.find(name);
+        got.text = guest ? mdevsim::guest_text(*guest) : "no guest";
       } else {
         bool ok = c.mutate([&] {
-          if (verb != "start") return md.stop_guest(name, error);
-          auto [uuids, opts] = mdevsim::guest_start_args(args);
-          return md.start_guest(name, uuids, opts, error);
+          if (verb != "start") return guests.stop(name, error);
+          return guests.start(name, mdevsim::guest_start_args(args), error);
         });
         got.text = ok ? "ok" : error;
         if (ok && !st.expect_text) got.text = "ok";

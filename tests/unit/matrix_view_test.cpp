@@ -31,14 +31,9 @@ const std::string kUuid2 = "b5a1ef6c-3a4e-4bd4-9b5c-4e1a2ff1fd1a";
 const std::string kUuid3 = "0c0c3d25-1f7a-4ea3-8a5c-c3b1e9a8a2c4";
 const std::string kCreate = "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create";
 
-// Starts a guest with one vfio-ap device, whichever form start_guest() has
-// (one UUID and the AP facility flag, or UUIDs and options).
-template <typename MatrixDev>
-bool start_guest(MatrixDev& md, const std::string& name, const std::string& uuid, std::string& error) {
-  if constexpr (requires { md.start_guest(name, uuid, true, error); })
-    return md.start_guest(name, uuid, true, error);
-  else
-    return md.start_guest(name, std::vector<std::string>{uuid}, typename MatrixDev::GuestOptions{}, error);
+// Starts a guest with one vfio-ap device.
+bool start_guest(mdevsim::System& sys, const std::string& name, const std::string& uuid, std::string& error) {
+  return sys.guests().start(name, {.devices = {"vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/" + uuid}}, error);
 }
 
 // Drops SGR sequences (ESC [ digits and semicolons m).
@@ -120,7 +115,7 @@ class MatrixView : public ::testing::Test {
   void start(const std::string& name, const std::string& uuid) {
     std::lock_guard g(sys.lock());
     std::string error;
-    ASSERT_TRUE(start_guest(sys.matrix_dev(), name, uuid, error)) << error;
+    ASSERT_TRUE(start_guest(sys, name, uuid, error)) << error;
   }
   std::string snapshot() {
     std::shared_lock g(sys.lock());

@@ -1,5 +1,6 @@
 // The generic mdev core with a parent of its own: instance accounting
-// (EUSERS), UUID rules, the device layout, and lowest-free IOMMU groups.
+// (EUSERS), UUID rules, the device layout, lowest-free IOMMU groups, and
+// the VFIO open: one user at a time, only with a driver.
 #include <gtest/gtest.h>
 
 #include "mdev/mdev_core.h"
@@ -7,7 +8,8 @@
 namespace {
 
 struct CountingDriver : mdev::MdevDriverOps {
-  int probed = 0, removed = 0;
+  int probed = 0, removed = 0, opened = 0, closed = 0;
+  int open_error = 0;  // what open_device() answers
   base::Result<void> probe(mdev::MdevDevice&) override {
     ++probed;
     return base::ok();
@@ -17,6 +19,12 @@ struct CountingDriver : mdev::MdevDriverOps {
     ++removed;
     return base::ok();
   }
+  base::Result<void> open_device(mdev::MdevDevice&) override {
+    if (open_error) return base::Errno{open_error};
+    ++opened;
+    return base::ok();
+  }
+  void close_device(mdev::MdevDevice&) override { ++closed; }
 };
 
 struct Fixture {
@@ -98,6 +106,34 @@ TEST(MdevCore, UnbindLeavesADriverlessDevice) {
   EXPECT_EQ(f.write(dev + "/remove", "1"), 1);
   EXPECT_EQ(f.tree.list("devices/parent").value(), std::vector<std::string>{"mdev_supported_types"});
   EXPECT_EQ(f.drv.removed, 1);
+}
+
+TEST(MdevCore, OneVfioUserAtATime) {
+  Fixture f;
+  ASSERT_EQ(f.write(CREATE, "00000000-0000-0000-0000-000000000001"), 36);
+  mdev::MdevDevice& dev = *f.core.find("00000000-0000-0000-0000-000000000001");
+  kvm::Kvm a, b;
+  unsigned signalled = 0;
+  ASSERT_TRUE(f.core.open_device(dev, a, [&](unsigned) { ++signalled; }).has_value());
+  EXPECT_EQ(dev.kvm, &a);
+  EXPECT_EQ(f.core.open_device(dev, b, nullptr).error(), base::Errno{EBUSY});
+  EXPECT_EQ(dev.kvm, &a) << "a refused open took the device";
+  dev.signal_irq(0);
+  EXPECT_EQ(signalled, 1u);
+  f.core.close_device(dev);
+  EXPECT_EQ(dev.kvm, nullptr);
+  dev.signal_irq(0);
+  EXPECT_EQ(signalled, 1u) << "a closed device still reaches its user";
+  // The driver's refusal leaves the device closed.
+  f.drv.open_error = EINVAL;
+  EXPECT_EQ(f.core.open_device(dev, b, nullptr).error(), base::Errno{EINVAL});
+  EXPECT_EQ(dev.kvm, nullptr);
+  f.drv.open_error = 0;
+  // Without its driver there is no VFIO device to open.
+  ASSERT_EQ(f.write("bus/mdev/drivers/vfio_ap_mdev/unbind", "00000000-0000-0000-0000-000000000001"), 36);
+  EXPECT_EQ(f.core.open_device(dev, b, nullptr).error(), base::Errno{ENODEV});
+  EXPECT_EQ(f.drv.opened, 1);
+  EXPECT_EQ(f.drv.closed, 1);
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ struct Host {
   }
   std::vector<std::string> guests() {
     std::vector<std::string> out;
-    for (auto& [name, kvm] : sys.matrix_dev().guests()) out.push_back(name);
+    for (auto& [name, g] : sys.guests().all()) out.push_back(name);
     return out;
   }
 };
@@ -56,7 +56,8 @@ std::vector<uint8_t> source_stream() {
   src.assign("assign_domain", "4");
   auto& md = src.sys.matrix_dev();
   std::string error;
-  EXPECT_TRUE(md.start_guest("vm1", {kUuid}, {}, error)) << error;
+  EXPECT_TRUE(src.sys.guests().start("vm1", {.devices = {"vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/" + kUuid}}, error))
+      << error;
   auto fd = md.mig_set_state(*md.find(kUuid), MigState::STOP_COPY);
   EXPECT_TRUE(fd.has_value());
   auto data = md.mig_read(*fd, 4096, false);
@@ -122,7 +123,7 @@ TEST_F(MigrationLink, TruncatedStreamIsRefused) {
   EXPECT_TRUE(dst.guests().empty());
   const auto* m = dst.sys.matrix_dev().find(kUuid);
   ASSERT_NE(m, nullptr);
-  EXPECT_EQ(m->kvm, nullptr);
+  EXPECT_EQ(m->kvm(), nullptr);
   EXPECT_TRUE(m->matrix.apm.none() && m->matrix.aqm.none());
   const auto& log = dst.sys.qemu_logs()["vm1"];
   ASSERT_FALSE(log.empty());

@@ -1,0 +1,60 @@
+// The QEMUs of one simulated host: each guest starts as
+// `qemu-system-s390x -name NAME -device ...` would, realizing its devices in
+// order, and talks to vfio_ap and vfio_ccw only through VFIO: it opens
+// mdevs as VFIO devices with its KVM and answers their eventfds.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ccw/vfio_ccw_drv.h"
+#include "mdev/mdev_core.h"
+#include "qemu/guest.h"
+#include "sysfs-fs/tree/tree.h"
+
+namespace qemu {
+
+class Guests {
+ public:
+  Guests(sysfs::Tree& tree, mdev::MdevCore& core, ccw::VfioCcwDriver& vfio_ccw)
+      : m_tree(tree), m_core(core), m_vfio_ccw(vfio_ccw) {}
+  ~Guests();
+
+  // Starts guest NAME. The first device that fails gives `error` as QEMU
+  // reports it ("-device ARG: MESSAGE") and nothing of the guest remains.
+  // Sysfs paths (sysfsdev=) name the simulated host's /sys.
+  bool start(const std::string& name, const GuestOptions& opts, std::string& error);
+  // The QEMU quits: its VFIO devices are closed.
+  bool stop(const std::string& name, std::string& error);
+
+  Guest* find(std::string_view name) const;
+  const std::map<std::string, std::unique_ptr<Guest>, std::less<>>& all() const { return m_guests; }
+  // What each QEMU wrote to its log (libvirt's /var/log/libvirt/qemu/NAME.log),
+  // kept after the guest has gone.
+  std::map<std::string, std::vector<std::string>>& logs() { return m_logs; }
+
+ private:
+  bool plug(Guest& g, const std::string& arg, std::string& error);
+  bool realize_vfio_ap(Guest& g, const std::string& arg, const std::string* sysfsdev, std::string& error);
+  bool realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsdev, std::optional<CssDevId> devno,
+                        std::string& error);
+  bool realize_virtio_ccw(Guest& g, CcwDevice dev, std::optional<CssDevId> devno, std::string& error);
+  // vfio_device_attach(): the device's IOMMU group, its /dev/vfio/N (one
+  // open per host), the device from the group, opened with the guest's KVM.
+  mdev::MdevDevice* attach(Guest& g, const std::string& sysfsdev, std::string& error);
+  // The guest's eventfd handlers.
+  void on_irq(Guest& g, mdev::MdevDevice& dev, unsigned index);
+  void unplug_ccw(Guest& g, size_t i);
+  void close_all(Guest& g);
+
+  sysfs::Tree& m_tree;
+  mdev::MdevCore& m_core;
+  ccw::VfioCcwDriver& m_vfio_ccw;
+  std::map<std::string, std::unique_ptr<Guest>, std::less<>> m_guests;
+  std::map<std::string, std::vector<std::string>> m_logs;
+};
+
+}  // namespace qemu
