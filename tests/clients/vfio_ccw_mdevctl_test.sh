@@ -51,5 +51,25 @@ $U 0.0.0313 vfio_ccw-io auto (active)" -- "$MDEVSIM" exec -- sh -c "
   mdevctl define -u $U -p 0.0.0313 -t vfio_ccw-io -a && mdevctl start -u $U && mdevctl list --defined"
 expect "the host's /etc/driverctl.d is untouched" 0 "$host_before" -- driverctl_dir
 
+# Step 2: the mdev in a guest as -device vfio-ccw,devno=fe.0.1234,sysfsdev=...
+# behind seven virtio devices, as the document's guest has it (the devices
+# in command-line order); mdevctl stop while the guest runs makes QEMU
+# unplug it.
+expect "mdevsim guest start --ccw, guest show, mdevctl stop" 0 "vm1 $U
+-device vfio-ccw,devno=fe.0.1234,sysfsdev=/sys/bus/mdev/devices/$U: dev_id = \"fe.0.1234\", subch_id = \"fe.0.0007\"
+0.0.1234 0.0.0007  3390/0e 3990/e9      f0  f0  ff   1a2a3a0a 00000000
+0.0.0008 0.0.0008  0000/00 3832/10 yes  80  80  ff   00000000 00000000
+vm1 -
+vfio_ccw_mdev $U: Relaying device request to user (#0)" -- in_sim "
+  mdevctl start -u $U -p 0.0.0313 -t vfio_ccw-io &&
+  \"$MDEVSIM\" guest start vm1 --device virtio-net-ccw --device virtio-blk-ccw --device virtio-blk-ccw \
+    --device virtio-serial-ccw --device virtio-balloon-ccw --device virtio-rng-ccw --device virtio-scsi-ccw \
+    --ccw $U,devno=fe.0.1234 --device virtio-gpu-ccw && \"$MDEVSIM\" guest list &&
+  \"$MDEVSIM\" guest show vm1 | grep -e ^0.0.1234 -e ^0.0.0008 -e ^-device.vfio-ccw && mdevctl stop -u $U &&
+  \"$MDEVSIM\" guest list && \"$MDEVSIM\" dmesg /sys | grep -o 'vfio_ccw_mdev.*Relaying.*'"
+expect "an mdev in use by another guest" 1 "mdevsim: -device vfio-ccw,sysfsdev=/sys/bus/mdev/devices/$U: Could not open '/dev/vfio/0': Device or resource busy" -- in_sim "
+  mdevctl start -u $U -p 0.0.0313 -t vfio_ccw-io && \"$MDEVSIM\" guest start vm1 --ccw /sys/bus/mdev/devices/$U &&
+  \"$MDEVSIM\" guest start vm2 --ccw $U 2>&1"
+
 [[ $fails == 0 ]] && echo "all vfio_ccw mdevctl checks passed"
 exit $((fails > 0))
