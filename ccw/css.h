@@ -82,6 +82,7 @@ class Css : sysfs::BusOps {
   const CssConfig& config() const { return m_config; }
   Subchannel* subchannel(std::string_view name) const;
   const std::map<BusId, std::unique_ptr<Subchannel>>& subchannels() const { return m_subchannels; }
+  const std::map<unsigned, std::unique_ptr<ChannelPath>>& chps() const { return m_chps; }
 
   // The css bus (bind, unbind, drivers_probe through the driver core).
   sysfs::Bus& bus() { return m_css_bus; }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/ap_command.h"
+#include "cli/css_view.h"
 #include "cli/guest_text.h"
 #include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
@@ -221,6 +222,10 @@ std::string ControlServer::handle(const std::string& request) {
   if (words.size() == 2 && words[0] == "snapshot") {
     std::shared_lock g(m_sys.lock());
     return "OK\n" + migration::to_json(take_snapshot(m_sys, words[1]));
+  }
+  if (request == "css") {
+    std::shared_lock g(m_sys.lock());
+    return "OK\n" + css_snapshot_json(m_sys);
   }
   if (request == "matrix") {
     std::shared_lock g(m_sys.lock());

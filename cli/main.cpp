@@ -13,6 +13,7 @@
 
 #include "cli/ap_client.h"
 #include "cli/control.h"
+#include "cli/css_view.h"
 #include "cli/matrix_view.h"
 #include "cli/migration_check.h"
 #include "cli/mount.h"
@@ -127,10 +128,14 @@ int main(int argc, char** argv) {
 
   auto* matrix = app.add_subcommand("matrix", "Draw the host's adapter x domain matrix: host, vfio_ap, mdevs, guests");
   std::string svg, color = "auto";
-  matrix->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
-  matrix->add_option("--svg", svg, "Write an SVG picture to this file instead");
-  matrix->add_option("--color", color, "auto (when stdout is a terminal), always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  auto* css = app.add_subcommand("css", "Draw the host's channel subsystem: subchannels, devices, drivers, channel paths, "
+                                         "vfio_ccw mdevs and their guests");
+  for (auto* sub : {matrix, css}) {
+    sub->add_option("MOUNTPOINT", mountpoint, "Where the simulator is mounted (/sys inside exec)")->required();
+    sub->add_option("--svg", svg, "Write an SVG picture to this file instead");
+    sub->add_option("--color", color, "auto (when stdout is a terminal), always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+  }
 
   // The crypto engine: AP instructions as the host or a guest, and faults.
   auto* apg = app.add_subcommand("ap", "Execute AP instructions (PQAP, NQAP, DQAP) on the simulated adapters, as the host "
@@ -205,16 +210,16 @@ int main(int argc, char** argv) {
     if (dqap->parsed()) req += fmt::format(" {} {}", length, wait_ms);
     return mdevsim::control_request(sysdir, req);
   }
-  if (matrix->parsed()) {
+  if (matrix->parsed() || css->parsed()) {
     std::string snapshot;
-    if (int rc = mdevsim::control_query(mountpoint, "matrix", snapshot)) return rc;
+    if (int rc = mdevsim::control_query(mountpoint, matrix->parsed() ? "matrix" : "css", snapshot)) return rc;
     bool tty = isatty(STDOUT_FILENO);
     auto style = !svg.empty() ? mdevsim::MatrixStyle::Svg
                  : (color == "always" || (color == "auto" && tty)) ? mdevsim::MatrixStyle::Color
                                                                    : mdevsim::MatrixStyle::Plain;
     std::string picture;
     try {
-      picture = mdevsim::render_matrix(snapshot, style);
+      picture = matrix->parsed() ? mdevsim::render_matrix(snapshot, style) : mdevsim::render_css(snapshot, style);
     } catch (const std::invalid_argument& e) {
       fprintf(stderr, "mdevsim: %s\n", e.what());
       return 1;

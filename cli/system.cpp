@@ -41,8 +41,8 @@ System::System(ap::HostConfig host, ccw::CssConfig css) {
   m_ap_bus->scan();
   m_css = std::make_unique<ccw::Css>(m_tree, m_uevents, m_klog, std::move(css));
   m_css->register_driver(std::make_unique<ccw::IoSubchannelDriver>());
-  auto& vfio_ccw = m_css->register_driver(std::make_unique<ccw::VfioCcwDriver>(*m_mdev_core));
-  m_guests = std::make_unique<qemu::Guests>(m_tree, *m_mdev_core, static_cast<ccw::VfioCcwDriver&>(vfio_ccw));
+  m_vfio_ccw = &static_cast<ccw::VfioCcwDriver&>(m_css->register_driver(std::make_unique<ccw::VfioCcwDriver>(*m_mdev_core)));
+  m_guests = std::make_unique<qemu::Guests>(m_tree, *m_mdev_core, *m_vfio_ccw);
 }
 
 }  // namespace mdevsim

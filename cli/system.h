@@ -49,6 +49,7 @@ class System {
   mdev::MdevCore& mdev_core() { return *m_mdev_core; }
   vfio_ap::MatrixDev& matrix_dev() { return *m_matrix_dev; }
   ccw::Css& css() { return *m_css; }
+  ccw::VfioCcwDriver& vfio_ccw() { return *m_vfio_ccw; }
   // The guests and their QEMUs (logs kept after a guest has gone).
   qemu::Guests& guests() { return *m_guests; }
   std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_guests->logs(); }
@@ -62,6 +63,7 @@ class System {
   std::unique_ptr<mdev::MdevCore> m_mdev_core;
   std::unique_ptr<vfio_ap::MatrixDev> m_matrix_dev;
   std::unique_ptr<ccw::Css> m_css;
+  ccw::VfioCcwDriver* m_vfio_ccw;  // registered with m_css
   std::unique_ptr<qemu::Guests> m_guests;  // last: its QEMUs close their devices first
 };
 
