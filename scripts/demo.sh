@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the main job: the simulator on
 # /sys (in a private mount namespace) with the default host, walking through
-# step 2 of the upstream vfio-ap documentation's example.
+# the upstream vfio-ap documentation's example, then QEMU's vfio-ccw
+# document: its DASD to vfio_ccw, an mdev, and a guest that has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -44,4 +45,9 @@ show "echo 7e270a25-e163-4922-af60-757fc8ed48c6 > /sys/bus/css/devices/0.0.0313/
 show ls -l /sys/bus/mdev/devices
 show "mdevctl list"
 show "\$M dmesg /sys | tail -n 2"
+# Step 2: the mdev in a guest at devno fe.0.1234, behind seven virtio devices as in the document.
+show "\$M guest start guest2 --device virtio-net-ccw --device virtio-blk-ccw --device virtio-blk-ccw --device virtio-serial-ccw \\
+  --device virtio-balloon-ccw --device virtio-rng-ccw --device virtio-scsi-ccw --ccw 7e270a25-e163-4922-af60-757fc8ed48c6,devno=fe.0.1234"
+show "\$M guest show guest2 | tail -n 10   # the guest'"'"'s lscss"
+show "\$M css /sys"
 '

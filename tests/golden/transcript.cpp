@@ -100,7 +100,7 @@ Transcript parse_transcript(const std::string& file) {
     static const char* ops[] = {"write", "read", "readlink", "ls", "missing", "dmesg", "uevent", "guest", "ap", "vfio"};
     if (std::find(std::begin(ops), std::end(ops), st.op) == std::end(ops)) throw std::runtime_error(where + ": unknown op " + st.op);
     if (st.op == "guest" || st.op == "ap" || st.op == "vfio") {
-      // guest start NAME UUID [ap=off] | guest stop NAME | guest show NAME;
+      // guest start NAME ARGS... | guest stop NAME | guest show NAME;
       // ap VERB ARGS... (as `mdevsim ap` sends them); vfio ARGS...
       for (std::string w = word(line, i); !w.empty() && w != "->"; w = word(line, i)) st.data += (st.data.empty() ? "" : " ") + w;
       i -= 2;

@@ -12,7 +12,9 @@
 //   missing bus/ap/devices/07.0004
 //   dmesg -> "text of the last kernel log line"     dmesg 3 -> "the last three\n...\n..."
 //   uevent -> "ACTION=change\nDEVPATH=/devices/ap\n..."   (the last uevent)
-//   guest start g1 <uuid> [ap=off] -> ok     (or -> "QEMU's error message")
+//   guest start g1 <uuid> [ap=off] -> ok     (or -> "QEMU's error message"; the
+//       words as `mdevsim guest start` sends them: a UUID for vfio-ap, or
+//       -device arguments such as vfio-ccw,devno=fe.0.1234,sysfsdev=PATH)
 //   guest show g1 -> "guest g1\n..."         guest stop g1 -> ok
 //   ap tapq 05.0004 -> "cc=0 rc=0x00 ..."    (a `mdevsim ap` request and its answer)
 //   vfio UUID get_state -> "state=RUNNING"   (a `mdevsim vfio` request and its answer)
