@@ -10,7 +10,8 @@ void fail(const std::string& key, const std::string& why) { throw BadKey{key + "
 
 void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
   if (!obj.is_object()) fail(where.empty() ? "(top level)" : where, "must be an object");
-  for (auto& [k, v] : obj.items()) {
+  for (auto& item : obj.items()) {
+    const std::string& k = item.key();
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
       fail(where.empty() ? k : where + "." + k, "unknown key");
   }

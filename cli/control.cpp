@@ -185,12 +185,13 @@ std::string ControlServer::handle(const std::string& request) {
     }
     if (verb == "list") {
       std::string out = "OK\n";
+      // Each guest with the mdevs it has open, or "-".
       for (auto& [name, g] : guests.all()) {
-        out += name;
-        if (g->ap) out += " " + g->ap->mdev->uuid;
+        std::string mdevs;
+        if (g->ap) mdevs += " " + g->ap->mdev->uuid;
         for (auto& d : g->ccw)
-          if (d.mdev) out += " " + d.mdev->uuid;
-        out += g->ap || std::any_of(g->ccw.begin(), g->ccw.end(), [](auto& d) { return d.mdev; }) ? "\n" : " -\n";
+          if (d.mdev) mdevs += " " + d.mdev->uuid;
+        out += name + (mdevs.empty() ? " -" : mdevs) + "\n";
       }
       return out;
     }

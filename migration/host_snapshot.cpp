@@ -44,12 +44,7 @@ const json& member(const json& obj, const std::string& where, const char* key) {
   return obj[key];
 }
 
-void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {
-  if (!obj.is_object()) fail(where, "must be an object");
-  for (auto& [k, v] : obj.items())
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; }))
-      fail(where + "." + k, "unknown key");
-}
+using base::json_fields::only_keys;
 
 std::string get_string(const json& v, const std::string& key) {
   if (!v.is_string()) fail(key, "must be a string");

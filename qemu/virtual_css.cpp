@@ -18,7 +18,9 @@ std::optional<CssDevId> parse_css_devid(const std::string& driver, const std::st
     error = fmt::format("Invalid cssid or ssid: cssid {:x}, ssid {:x}", cssid, ssid);
     return std::nullopt;
   }
-  return CssDevId{cssid, ssid, devid};
+  // The property's fields are uint8_t and uint16_t: "%4x" takes "-111",
+  // which ends up as 0xfeef.
+  return CssDevId{cssid, ssid, devid & 0xffff};
 }
 
 std::string format_css_devid(const CssDevId& id) {
