@@ -59,9 +59,10 @@ BusId get_bus_id(const json& v, const std::string& key, const char* example) {
 // "3990/e9": a control-unit or device type and model.
 std::pair<unsigned, unsigned> get_type_model(const json& v, const std::string& key, const char* example) {
   const std::string& s = get_string(v, key, example);
-  auto slash = s.find('/');
-  if (slash != 4 || s.size() != 7 || !std::all_of(s.begin(), s.end(), [](char c) { return c == '/' || std::isxdigit(static_cast<unsigned char>(c)); }))
-    fail(key, fmt::format("\"{}\" is not a type/model such as \"{}\"", s, example));
+  // Four hex digits, '/', two hex digits.
+  bool ok = s.size() == 7;
+  for (size_t i = 0; ok && i < s.size(); ++i) ok = i == 4 ? s[i] == '/' : std::isxdigit(static_cast<unsigned char>(s[i])) != 0;
+  if (!ok) fail(key, fmt::format("\"{}\" is not a type/model such as \"{}\"", s, example));
   return {static_cast<unsigned>(std::stoul(s.substr(0, 4), nullptr, 16)), static_cast<unsigned>(std::stoul(s.substr(5), nullptr, 16))};
 }
 

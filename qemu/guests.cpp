@@ -59,16 +59,17 @@ std::string basename(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-// The simulated host's /sys is the tree: "/sys/bus/..." -> "bus/...".
-std::optional<std::string> in_sys(const std::string& path) {
-  if (path == "/sys") return std::string();
-  if (path.rfind("/sys/", 0) == 0) return path.substr(5);
-  return std::nullopt;
-}
 
 }  // namespace
 
 // The QEMUs quit before the host's drivers go.
+// The simulated host's /sys is the tree: "/sys/bus/..." is "bus/...";
+// nothing else exists.
+base::Result<std::shared_ptr<sysfs::Node>> Guests::lookup(const std::string& path) const {
+  if (path != "/sys" && path.rfind("/sys/", 0) != 0) return base::Errno{ENOENT};
+  return m_tree.lookup(path.substr(4));
+}
+
 Guests::~Guests() {
   for (auto& [name, g] : m_guests) close_all(*g);
 }
@@ -155,8 +156,7 @@ bool Guests::plug(Guest& g, const std::string& arg, std::string& error) {
 }
 
 mdev::MdevDevice* Guests::attach(Guest& g, const std::string& sysfsdev, std::string& error) {
-  auto rel = in_sys(sysfsdev);
-  auto link = rel ? m_tree.lookup(*rel + "/iommu_group") : base::Result<std::shared_ptr<sysfs::Node>>(base::Errno{ENOENT});
+  auto link = lookup(sysfsdev + "/iommu_group");
   if (!link) {
     error = fmt::format("no iommu_group found: {}", std::strerror(link.error().code));
     return nullptr;
@@ -188,9 +188,9 @@ mdev::MdevDevice* Guests::attach(Guest& g, const std::string& sysfsdev, std::str
 // vfio_ap_realize(): vfio_device_get_name() (the sysfsdev must exist), then
 // the attach; its errors name the device.
 bool Guests::realize_vfio_ap(Guest& g, const std::string& arg, const std::string* sysfsdev, std::string& error) {
+  // Without sysfsdev QEMU stat()s a null path.
   std::string path = sysfsdev ? *sysfsdev : "(null)";
-  auto rel = sysfsdev ? in_sys(*sysfsdev) : std::nullopt;
-  auto node = rel ? m_tree.lookup(*rel) : base::Result<std::shared_ptr<sysfs::Node>>(base::Errno{sysfsdev ? ENOENT : EFAULT});
+  auto node = sysfsdev ? lookup(*sysfsdev) : base::Errno{EFAULT};
   if (!node) {
     error = fmt::format("vfio {}: no such host device: {}", path, std::strerror(node.error().code));
     return false;
@@ -213,8 +213,7 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
     error = "No host device provided\nUse -device vfio-ccw,sysfsdev=PATH_TO_DEVICE";
     return false;
   }
-  auto rel = in_sys(*sysfsdev);
-  auto node = rel ? m_tree.lookup(*rel) : base::Result<std::shared_ptr<sysfs::Node>>(base::Errno{ENOENT});
+  auto node = lookup(*sysfsdev);
   if (!node) {
     error = fmt::format("Host device '{}' not found: {}", *sysfsdev, std::strerror(node.error().code));
     return false;

@@ -37,6 +37,7 @@ class Guests {
   std::map<std::string, std::vector<std::string>>& logs() { return m_logs; }
 
  private:
+  base::Result<std::shared_ptr<sysfs::Node>> lookup(const std::string& path) const;
   bool plug(Guest& g, const std::string& arg, std::string& error);
   bool realize_vfio_ap(Guest& g, const std::string& arg, const std::string* sysfsdev, std::string& error);
   bool realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsdev, std::optional<CssDevId> devno,

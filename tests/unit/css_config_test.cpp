@@ -48,6 +48,9 @@ TEST(CssConfig, BadSectionsNameTheKeyAndTheReason) {
        "css.subchannels[0].cu: is missing (a device has a control unit)"},
       {R"({"css": {"subchannels": [{"schid": "0.0.0313", "devno": "0.0.2b09", "cu": "3990-e9"}]}})",
        "css.subchannels[0].cu: \"3990-e9\" is not a type/model such as \"3990/e9\""},
+      // Found by the fuzzer: a second slash where the model goes threw from std::stoul.
+      {R"({"css": {"subchannels": [{"schid": "0.0.0313", "devno": "0.0.2b09", "cu": "1731//1"}]}})",
+       "css.subchannels[0].cu: \"1731//1\" is not a type/model such as \"3990/e9\""},
       {R"({"css": {"subchannels": [{"schid": "0.0.0313", "devno": "0.0.2b09", "cu": "3990/e9", "chpids": ["1a"]}]}})",
        "css.subchannels[0].chpids[0]: CHPID 1a is not in css.chpids"},
       {R"({"css": {"chpids": [{"id": "1a", "type": "1a"}, {"id": "1A", "type": "11"}]}})",
