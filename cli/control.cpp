@@ -177,8 +177,8 @@ std::string ControlServer::handle(const std::string& request) {
     }
     std::shared_lock g(m_sys.lock());
     if (verb == "log" && words.size() == 3) {
-      auto it = m_sys.qemu_logs().find(words[2]);
-      if (it == m_sys.qemu_logs().end()) return "ERR no log of guest " + words[2] + "\n";
+      auto it = guests.logs().find(words[2]);
+      if (it == guests.logs().end()) return "ERR no log of guest " + words[2] + "\n";
       std::string out = "OK\n";
       for (auto& l : it->second) out += l + "\n";
       return out;

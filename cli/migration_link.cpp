@@ -82,7 +82,7 @@ addrinfo* resolve(const std::string& address, bool passive, std::string& error) 
 
 std::string strerror_text(int err) { return std::strerror(err); }
 
-void qemu_log(System& sys, const std::string& guest, std::string line) { sys.qemu_logs()[guest].push_back(std::move(line)); }
+void qemu_log(System& sys, const std::string& guest, std::string line) { sys.guests().log(guest, std::move(line)); }
 
 // The destination QEMU: -device vfio-ap with the same mdev.
 qemu::GuestOptions vfio_ap_guest(const std::string& uuid) {
@@ -174,7 +174,7 @@ void MigrationListener::incoming(int fd) {
       error = "error: internal error: qemu unexpectedly closed the monitor: " + error;
       return false;
     }
-    m_sys.qemu_logs()[name].clear();
+    m_sys.guests().clear_log(name);
     qemu_log(m_sys, name, "incoming migration");
     auto r = md.mig_set_state(*m, MigState::RESUMING);
     if (!r) {

@@ -52,7 +52,6 @@ class System {
   ccw::VfioCcwDriver& vfio_ccw() { return *m_vfio_ccw; }
   // The guests and their QEMUs (logs kept after a guest has gone).
   qemu::Guests& guests() { return *m_guests; }
-  std::map<std::string, std::vector<std::string>>& qemu_logs() { return m_guests->logs(); }
 
  private:
   std::shared_mutex m_lock;

@@ -74,6 +74,12 @@ Guests::~Guests() {
   for (auto& [name, g] : m_guests) close_all(*g);
 }
 
+void Guests::log(const std::string& name, std::string line) {
+  auto& lines = m_logs[name];
+  lines.push_back(std::move(line));
+  if (lines.size() > MAX_LOG_LINES) lines.pop_front();
+}
+
 Guest* Guests::find(std::string_view name) const {
   auto it = m_guests.find(name);
   return it == m_guests.end() ? nullptr : it->second.get();
@@ -92,7 +98,7 @@ bool Guests::start(const std::string& name, const GuestOptions& opts, std::strin
     std::string msg;
     if (!plug(*g, arg, msg)) {
       error = fmt::format("-device {}: {}", arg, msg);
-      m_logs[name].push_back("qemu-system-s390x: " + error);
+      log(name, "qemu-system-s390x: " + error);
       close_all(*g);
       return false;
     }
@@ -229,7 +235,7 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
   }
   std::string warning;
   if (!g.css.create_sch(devno, dev.subch_id, dev.dev_id, error, warning)) return false;
-  if (!warning.empty()) m_logs[g.name()].push_back(warning);
+  if (!warning.empty()) log(g.name(), warning);
   auto fail = [&] {
     g.css.release(dev.subch_id, dev.dev_id);
     return false;
@@ -241,8 +247,7 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
   unsigned v[8] = {}, p[3] = {};
   if (!ppp || !chp || std::sscanf(ppp->c_str(), "%x %x %x", &p[0], &p[1], &p[2]) != 3 ||
       std::sscanf(chp->c_str(), "%x %x %x %x %x %x %x %x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
-    m_logs[g.name()].push_back(
-        fmt::format("qemu-system-s390x: css_sch_build_schib: open /sys/{}{} failed", host_sch, ppp ? "chpids" : "pimpampom"));
+    log(g.name(), fmt::format("qemu-system-s390x: css_sch_build_schib: open /sys/{}{} failed", host_sch, ppp ? "chpids" : "pimpampom"));
     error = "s390_ccw_realize: Failed to build initial schib: Invalid argument";
     return fail();
   }
@@ -275,7 +280,7 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
 bool Guests::realize_virtio_ccw(Guest& g, CcwDevice dev, std::optional<CssDevId> devno, std::string& error) {
   std::string warning;
   if (!g.css.create_sch(devno, dev.subch_id, dev.dev_id, error, warning)) return false;
-  if (!warning.empty()) m_logs[g.name()].push_back(warning);
+  if (!warning.empty()) log(g.name(), warning);
   dev.pim = dev.pam = 0x80;
   dev.pom = 0xff;
   dev.online = true;

@@ -4,6 +4,7 @@
 // mdevs as VFIO devices with its KVM and answers their eventfds.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,8 +34,12 @@ class Guests {
   Guest* find(std::string_view name) const;
   const std::map<std::string, std::unique_ptr<Guest>, std::less<>>& all() const { return m_guests; }
   // What each QEMU wrote to its log (libvirt's /var/log/libvirt/qemu/NAME.log),
-  // kept after the guest has gone.
-  std::map<std::string, std::vector<std::string>>& logs() { return m_logs; }
+  // kept after the guest has gone: the last MAX_LOG_LINES lines, as a
+  // rotated log keeps them.
+  const std::map<std::string, std::deque<std::string>>& logs() const { return m_logs; }
+  void log(const std::string& name, std::string line);
+  void clear_log(const std::string& name) { m_logs[name].clear(); }
+  static constexpr size_t MAX_LOG_LINES = 1000;
 
  private:
   base::Result<std::shared_ptr<sysfs::Node>> lookup(const std::string& path) const;
@@ -55,7 +60,7 @@ class Guests {
   mdev::MdevCore& m_core;
   ccw::VfioCcwDriver& m_vfio_ccw;
   std::map<std::string, std::unique_ptr<Guest>, std::less<>> m_guests;
-  std::map<std::string, std::vector<std::string>> m_logs;
+  std::map<std::string, std::deque<std::string>> m_logs;
 };
 
 }  // namespace qemu

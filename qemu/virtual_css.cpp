@@ -38,20 +38,16 @@ VirtualCss::SubchSet* VirtualCss::set(unsigned cssid, unsigned ssid, bool create
   return s.get();
 }
 
-bool VirtualCss::schid_used(unsigned cssid, unsigned ssid, unsigned schid) {
-  SubchSet* s = set(cssid, ssid, false);
-  return s && s->schids_used.test(schid);
-}
-
 bool VirtualCss::devno_used(unsigned cssid, unsigned ssid, unsigned devno) {
   SubchSet* s = set(cssid, ssid, false);
   return s && s->devnos_used.test(devno);
 }
 
+// The lowest free one; _Find_first() of the complement is MAX_SCHID + 1
+// when there is none.
 unsigned VirtualCss::free_subch(unsigned cssid, unsigned ssid) {
-  for (unsigned schid = 0; schid <= MAX_SCHID; ++schid)
-    if (!schid_used(cssid, ssid, schid)) return schid;
-  return MAX_SCHID + 1;
+  SubchSet* s = set(cssid, ssid, false);
+  return s ? static_cast<unsigned>((~s->schids_used)._Find_first()) : 0;
 }
 
 bool VirtualCss::create_sch(std::optional<CssDevId> devno, CssDevId& subch, CssDevId& dev, std::string& error,

@@ -60,7 +60,6 @@ class VirtualCss {
     std::unique_ptr<SubchSet> sets[MAX_SSID + 1];
   };
   SubchSet* set(unsigned cssid, unsigned ssid, bool create);
-  bool schid_used(unsigned cssid, unsigned ssid, unsigned schid);
   bool devno_used(unsigned cssid, unsigned ssid, unsigned devno);
   unsigned free_subch(unsigned cssid, unsigned ssid);  // MAX_SCHID + 1 if none
 

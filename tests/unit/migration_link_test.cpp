@@ -125,7 +125,7 @@ TEST_F(MigrationLink, TruncatedStreamIsRefused) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->kvm(), nullptr);
   EXPECT_TRUE(m->matrix.apm.none() && m->matrix.aqm.none());
-  const auto& log = dst.sys.qemu_logs()["vm1"];
+  const auto& log = dst.sys.guests().logs().at("vm1");
   ASSERT_FALSE(log.empty());
   EXPECT_EQ(log.back().rfind("qemu-system-s390x: terminating on signal 15", 0), 0u) << log.back();
 }
