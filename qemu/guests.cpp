@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -59,10 +58,8 @@ std::string basename(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-
 }  // namespace
 
-// The QEMUs quit before the host's drivers go.
 // The simulated host's /sys is the tree: "/sys/bus/..." is "bus/...";
 // nothing else exists.
 base::Result<std::shared_ptr<sysfs::Node>> Guests::lookup(const std::string& path) const {
@@ -70,6 +67,7 @@ base::Result<std::shared_ptr<sysfs::Node>> Guests::lookup(const std::string& pat
   return m_tree.lookup(path.substr(4));
 }
 
+// The QEMUs quit before the host's drivers go.
 Guests::~Guests() {
   for (auto& [name, g] : m_guests) close_all(*g);
 }
@@ -139,13 +137,11 @@ bool Guests::plug(Guest& g, const std::string& arg, std::string& error) {
     error = "No 'ap-bus' bus found for device 'vfio-ap'";
     return false;
   }
-  std::vector<std::string> known = {"id"};
-  if (d.driver == "vfio-ap") known.push_back("sysfsdev");
-  else known.push_back("devno");
-  if (d.driver == "vfio-ccw") known.push_back("sysfsdev");
+  // The properties simulated: id everywhere, devno on ccw devices, sysfsdev on vfio ones.
+  const bool vfio = d.driver.rfind("vfio-", 0) == 0;
   std::optional<CssDevId> devno;
   for (auto& [key, value] : d.props) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
+    if (key != "id" && !(key == "devno" && d.driver != "vfio-ap") && !(key == "sysfsdev" && vfio)) {
       error = fmt::format("Property '{}.{}' not found", d.driver, key);
       return false;
     }
@@ -224,9 +220,10 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
     error = fmt::format("Host device '{}' not found: {}", *sysfsdev, std::strerror(node.error().code));
     return false;
   }
-  std::string real = (*node)->path();
-  size_t slash = real.find_last_of('/');
-  std::string parent = slash == std::string::npos ? "sys" : basename(real.substr(0, slash));
+  // The basename of realpath()'s dirname: "/sys/devices/css0/0.0.0313/UUID"
+  // gives 0.0.0313.
+  std::string real = "/sys/" + (*node)->path();
+  std::string parent = real == "/sys/" ? "/" : basename(real.substr(0, real.find_last_of('/')));
   unsigned cssid, ssid, schno;
   if (std::sscanf(parent.c_str(), "%2x.%1x.%4x", &cssid, &ssid, &schno) != 3) {
     // errno is what realpath() left behind: EINVAL with glibc.
