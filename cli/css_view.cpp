@@ -295,7 +295,8 @@ std::string render_svg(const Picture& p) {
   std::string body;
   for (size_t i = 0; i < p.rows.size(); ++i) {
     const Row& r = p.rows[i];
-    double y = kPad + static_cast<double>(lines.size()) * kLineH;
+    // The baseline of this row's text (line lines.size(), see below).
+    double y = kPad + static_cast<double>(lines.size() + 1) * kLineH - 4;
     for (size_t c = 0; c < r.cells.size(); ++c) {
       if (r.cells[c] == '.') continue;
       double x = kPad + static_cast<double>(cells_at(w) + 3 * c + 2) * kCharW;

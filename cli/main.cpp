@@ -233,6 +233,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (gstart->parsed()) {
+    // The request is one line of words: none may be empty or hold a blank.
+    std::vector<std::string> words = {name};
+    for (auto* v : {&mdevs, &ccws, &devices}) words.insert(words.end(), v->begin(), v->end());
+    for (auto& w : words) {
+      if (w.empty() || w.find_first_of(" \t\n\r\v\f") != std::string::npos) {
+        fprintf(stderr, "mdevsim: guest start: \"%s\": names and device arguments are single words\n", w.c_str());
+        return 2;
+      }
+    }
     // Paths under the mount point are the simulated host's /sys.
     auto in_sys = [&](const std::string& path) {
       return sysdir != "/sys" && path.rfind(sysdir + "/", 0) == 0 ? "/sys" + path.substr(sysdir.size()) : path;
