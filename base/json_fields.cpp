@@ -6,6 +6,16 @@
 
 namespace base::json_fields {
 
+std::string parse_checked(std::string_view text, json& out) {
+  if (std::string why = check_json_input(text); !why.empty()) return why;
+  try {
+    out = json::parse(text);
+  } catch (const json::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
 void fail(const std::string& key, const std::string& why) { throw BadKey{key + ": " + why}; }
 
 void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed) {

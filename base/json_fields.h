@@ -28,6 +28,9 @@ unsigned get_uint(const json& v, const std::string& key, unsigned max);
 bool get_bool(const json& v, const std::string& key);
 const std::string& get_string(const json& v, const std::string& key, const char* example);
 
+// check_json_input() and the parse into `out`: "" or the reason.
+std::string parse_checked(std::string_view text, json& out);
+
 // Checks `text` (check_json_input), parses it as a `Json` (json, or
 // ordered_json where the key order matters) and hands the tree to `parse`;
 // a BadKey or a JSON error becomes `error` and EINVAL.

@@ -9,13 +9,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "base/json_input.h"
+#include "base/json_fields.h"
+#include "cli/picture.h"
 #include "cli/system.h"
 
 namespace mdevsim {
 namespace {
 
 using nlohmann::json;
+using picture::paint;
 
 constexpr const char* kFormat = "mdevsim-css";
 constexpr int kVersion = 1;
@@ -145,13 +147,8 @@ std::vector<Row> merge(const std::vector<Row>& in) {
 }
 
 Picture parse(const std::string& text) {
-  if (std::string why = base::check_json_input(text); !why.empty()) bad(why);
   json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    bad(e.what());
-  }
+  if (std::string why = base::json_fields::parse_checked(text, j); !why.empty()) bad(why);
   if (str_or(field(j, "format"), "") != kFormat || field(j, "version") != kVersion) bad("not a version 1 snapshot");
   Picture p;
   p.cssid = id_of(field(j, "cssid"));
@@ -203,11 +200,6 @@ Picture parse(const std::string& text) {
   p.subchannels = rows.size();
   p.rows = merge(rows);
   return p;
-}
-
-std::string paint(std::string_view text, std::string_view sgr, bool color) {
-  if (!color || text.empty()) return std::string(text);
-  return fmt::format("\x1b[{}m{}\x1b[0m", sgr, text);
 }
 
 const char* driver_sgr(const std::string& driver) {
@@ -271,20 +263,6 @@ std::string render_text(const Picture& p, bool color) {
   return out;
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // The text picture in monospace with a coloured square under each path cell.
 std::string render_svg(const Picture& p) {
   constexpr double kCharW = 7.2, kLineH = 16, kPad = 12;
@@ -311,7 +289,7 @@ std::string render_svg(const Picture& p) {
   for (size_t i = 0; i < lines.size(); ++i) {
     max_len = std::max(max_len, lines[i].size());
     text += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\"{}>{}</text>\n", kPad, kPad + static_cast<double>(i + 1) * kLineH - 4,
-                        i == 1 ? " font-weight=\"bold\"" : "", escape(lines[i]));
+                        i == 1 ? " font-weight=\"bold\"" : "", picture::xml(lines[i]));
   }
   const int width = static_cast<int>(kPad * 2 + static_cast<double>(max_len) * kCharW);
   const int height = static_cast<int>(kPad * 2 + static_cast<double>(lines.size()) * kLineH);

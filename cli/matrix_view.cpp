@@ -12,7 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bitmap256.h"
-#include "base/json_input.h"
+#include "base/json_fields.h"
+#include "cli/picture.h"
 #include "cli/system.h"
 
 namespace mdevsim {
@@ -20,6 +21,8 @@ namespace {
 
 using base::Bitmap256;
 using nlohmann::json;
+using picture::paint;
+using picture::xml;
 
 constexpr const char* kFormat = "mdevsim-matrix";
 constexpr int kVersion = 1;
@@ -242,13 +245,8 @@ Cell classify(const Model& m, const Adapter& a, unsigned apqi) {
 
 Model parse(const std::string& text) {
   // The reply comes over a socket: bounded like every JSON input.
-  if (std::string why = base::check_json_input(text); !why.empty()) bad(why);
   json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    bad(e.what());
-  }
+  if (std::string why = base::json_fields::parse_checked(text, j); !why.empty()) bad(why);
   Model m;
   try {
     if (!j.is_object() || j.value("format", "") != kFormat) bad("not an mdevsim matrix snapshot");
@@ -441,11 +439,6 @@ const char* const kSvgStrong[] = {"#1f77b4", "#9467bd", "#17becf", "#ff7f0e", "#
 const char* const kSvgLight[] = {"#c6dbef", "#dadaeb", "#c7eef3", "#fdd0a2", "#e2cdc6", "#f7d0ea", "#ecedb8"};
 
 std::string mdev_sgr(int i) { return kAnsiPalette[static_cast<size_t>(i) % std::size(kAnsiPalette)]; }
-
-std::string paint(std::string_view text, std::string_view sgr, bool color) {
-  if (!color || sgr.empty() || text.empty()) return std::string(text);
-  return fmt::format("\x1b[{}m{}\x1b[0m", sgr, text);
-}
 
 std::string paint_cell(const Cell& c, bool color) {
   switch (c.kind) {
@@ -720,19 +713,6 @@ std::string render_text(const Model& m, const Layout& L, bool color) {
 }
 
 // ---------------------------------------------------------------- SVG view
-
-std::string xml(std::string_view s) {
-  std::string out;
-  for (char ch : s) switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += ch;
-    }
-  return out;
-}
 
 constexpr double kCharW = 7.3;  // 12px monospace
 constexpr int kPad = 12, kCellH = 22, kLineH = 18;
