@@ -1,7 +1,7 @@
 // struct kvm: what the host kernel keeps for one guest and offers the
 // drivers between it and QEMU. vfio_ap sets the masks of the guest's CRYCB
-// and hooks the PQAP instructions KVM intercepts; vfio_ccw will reach the
-// guest's memory and inject its I/O interrupts. It knows neither driver,
+// and hooks the PQAP instructions KVM intercepts; vfio_ccw's channel
+// programs will copy through the guest's memory. It knows neither driver,
 // only the machine's AP definitions (as the kernel's asm/ap.h).
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "apbus/ap_engine.h"
+#include "kvm/guest_memory.h"
 
 namespace kvm {
 
@@ -18,6 +19,7 @@ struct Kvm {
   // The CRYCB's masks: what the guest's AP instructions reach
   // (kvm_arch_crypto_set_masks(), kvm_arch_crypto_clear_masks()).
   ap::ApView crycb;
+  GuestMemory memory;  // QEMU's -m, 128 MiB by default
   // kvm->arch.crypto.pqap_hook: set while vfio_ap has the guest; handle_pqap()
   // sends the intercepted PQAP(AQIC) there, answers rc 01 without it.
   std::function<ap::ApQueueStatus(unsigned apid, unsigned apqi, bool enable, uint64_t nib)> pqap_hook;
