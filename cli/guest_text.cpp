@@ -21,6 +21,37 @@ bool is_uuid(const std::string& s) {
 
 }  // namespace
 
+bool guest_start_request(const std::string& name, const std::vector<GuestDeviceOption>& opts, bool no_ap,
+                         bool unplug_on_request, const std::string& sysdir, std::string& request, std::string& error) {
+  auto in_sys = [&](const std::string& path) {
+    return sysdir != "/sys" && path.rfind(sysdir + "/", 0) == 0 ? "/sys" + path.substr(sysdir.size()) : path;
+  };
+  auto single_word = [&](const std::string& w) {
+    if (!w.empty() && w.find_first_of(" \t\n\r\v\f") == std::string::npos) return true;
+    error = "\"" + w + "\": names and device arguments are single words";
+    return false;
+  };
+  if (!single_word(name)) return false;
+  request = "guest start " + name;
+  for (auto& [kind, v] : opts) {
+    if (!single_word(v)) return false;
+    if (kind == GuestDeviceOption::Mdev) {
+      request += " vfio-ap,sysfsdev=" + (v.find('/') == std::string::npos ? "/sys/devices/vfio_ap/matrix/" + v : in_sys(v));
+    } else if (kind == GuestDeviceOption::Ccw) {
+      size_t comma = v.find(',');
+      std::string dev = v.substr(0, comma), props = comma == std::string::npos ? "" : v.substr(comma);
+      request += " vfio-ccw" + props + ",sysfsdev=" +
+                 (dev.find('/') == std::string::npos ? "/sys/bus/mdev/devices/" + dev : in_sys(dev));
+    } else {
+      size_t at = v.find("sysfsdev=");
+      request += " " + (at == std::string::npos ? v : v.substr(0, at + 9) + in_sys(v.substr(at + 9)));
+    }
+  }
+  if (no_ap) request += " ap=off";
+  if (unplug_on_request) request += " unplug-on-request";
+  return true;
+}
+
 qemu::GuestOptions guest_start_args(const std::vector<std::string>& args) {
   qemu::GuestOptions opts;
   for (auto& a : args) {

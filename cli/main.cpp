@@ -14,6 +14,7 @@
 #include "cli/ap_client.h"
 #include "cli/control.h"
 #include "cli/css_view.h"
+#include "cli/guest_text.h"
 #include "cli/matrix_view.h"
 #include "cli/migration_check.h"
 #include "cli/mount.h"
@@ -233,37 +234,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (gstart->parsed()) {
-    // The request is one line of words: none may be empty or hold a blank.
-    std::vector<std::string> words = {name};
-    for (auto* v : {&mdevs, &ccws, &devices}) words.insert(words.end(), v->begin(), v->end());
-    for (auto& w : words) {
-      if (w.empty() || w.find_first_of(" \t\n\r\v\f") != std::string::npos) {
-        fprintf(stderr, "mdevsim: guest start: \"%s\": names and device arguments are single words\n", w.c_str());
-        return 2;
-      }
-    }
-    // Paths under the mount point are the simulated host's /sys.
-    auto in_sys = [&](const std::string& path) {
-      return sysdir != "/sys" && path.rfind(sysdir + "/", 0) == 0 ? "/sys" + path.substr(sysdir.size()) : path;
-    };
-    std::string req = "guest start " + name;
+    // The device options in the order given.
+    std::vector<mdevsim::GuestDeviceOption> opts;
     std::map<const CLI::Option*, size_t> next;
     for (const CLI::Option* o : gstart->parse_order()) {
-      if (o != o_mdev && o != o_ccw && o != o_device) continue;
-      const std::string& v = o == o_mdev ? mdevs[next[o]++] : o == o_ccw ? ccws[next[o]++] : devices[next[o]++];
-      if (o == o_mdev) {
-        req += " vfio-ap,sysfsdev=" + (v.find('/') == std::string::npos ? "/sys/devices/vfio_ap/matrix/" + v : in_sys(v));
-      } else if (o == o_ccw) {
-        size_t comma = v.find(',');
-        std::string dev = v.substr(0, comma), props = comma == std::string::npos ? "" : v.substr(comma);
-        req += " vfio-ccw" + props + ",sysfsdev=" + (dev.find('/') == std::string::npos ? "/sys/bus/mdev/devices/" + dev : in_sys(dev));
-      } else {
-        size_t at = v.find("sysfsdev=");
-        req += " " + (at == std::string::npos ? v : v.substr(0, at + 9) + in_sys(v.substr(at + 9)));
-      }
+      if (o == o_mdev) opts.push_back({mdevsim::GuestDeviceOption::Mdev, mdevs[next[o]++]});
+      if (o == o_ccw) opts.push_back({mdevsim::GuestDeviceOption::Ccw, ccws[next[o]++]});
+      if (o == o_device) opts.push_back({mdevsim::GuestDeviceOption::Device, devices[next[o]++]});
     }
-    if (no_ap) req += " ap=off";
-    if (unplug) req += " unplug-on-request";
+    std::string req, error;
+    if (!mdevsim::guest_start_request(name, opts, no_ap, unplug, sysdir, req, error)) {
+      fprintf(stderr, "mdevsim: guest start: %s\n", error.c_str());
+      return 2;
+    }
     return mdevsim::control_request(sysdir, req);
   }
   if (gstop->parsed()) return mdevsim::control_request(sysdir, "guest stop " + name);
