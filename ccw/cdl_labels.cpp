@@ -5,24 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ccw/ebcdic.h"
+
 namespace ccw::eckd {
-namespace {
-
-constexpr uint8_t EBCDIC_BLANK = 0x40;
-
-// EBCDIC (code page 037) of the characters a volser may hold.
-std::optional<uint8_t> ebcdic(char c) {
-  if (c >= '0' && c <= '9') return static_cast<uint8_t>(0xf0 + (c - '0'));
-  if (c >= 'A' && c <= 'I') return static_cast<uint8_t>(0xc1 + (c - 'A'));
-  if (c >= 'J' && c <= 'R') return static_cast<uint8_t>(0xd1 + (c - 'J'));
-  if (c >= 'S' && c <= 'Z') return static_cast<uint8_t>(0xe2 + (c - 'S'));
-  if (c == '@') return 0x7c;
-  if (c == '#') return 0x7b;
-  if (c == '$') return 0x5b;
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::array<uint8_t, 4 + 24> ipl1_record() {
   return {0xc9, 0xd7, 0xd3, 0xf1,  // "IPL1"
@@ -46,8 +31,9 @@ std::optional<std::array<uint8_t, 6>> ebcdic_volser(std::string_view volser) {
   std::array<uint8_t, 6> out;
   out.fill(EBCDIC_BLANK);
   for (size_t i = 0; i < volser.size(); ++i) {
-    auto e = ebcdic(static_cast<char>(std::toupper(static_cast<unsigned char>(volser[i]))));
-    if (!e) return std::nullopt;
+    const char c = static_cast<char>(std::toupper(static_cast<unsigned char>(volser[i])));
+    auto e = to_ebcdic(c);
+    if (!e || c == '.' || c == ' ') return std::nullopt;
     out[i] = *e;
   }
   return out;

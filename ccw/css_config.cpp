@@ -90,7 +90,8 @@ ChpConfig get_chp(const json& c, const std::string& where) {
 }
 
 SubchannelConfig get_subchannel(const json& s, const std::string& where, const std::set<unsigned>& chps) {
-  only_keys(s, where, {"schid", "type", "devno", "cu", "dev", "chpids", "pim", "pam", "pom", "qdio", "driver"});
+  only_keys(s, where, {"schid", "type", "devno", "cu", "dev", "chpids", "pim", "pam", "pom", "qdio", "driver", "cylinders",
+                       "image"});
   SubchannelConfig sch;
   if (!s.contains("schid")) fail(where + ".schid", "is missing");
   sch.schid = get_bus_id(s["schid"], where + ".schid", "0.0.0313");
@@ -108,6 +109,12 @@ SubchannelConfig get_subchannel(const json& s, const std::string& where, const s
     if (!s.contains("cu")) fail(where + ".cu", "is missing (a device has a control unit)");
     std::tie(dev.cu_type, dev.cu_model) = get_type_model(s["cu"], where + ".cu", "3990/e9");
     if (s.contains("dev")) std::tie(dev.dev_type, dev.dev_model) = get_type_model(s["dev"], where + ".dev", "3390/0e");
+    for (const char* k : {"cylinders", "image"})
+      if (s.contains(k) && dev.dev_type != 0x3390) fail(where + "." + k, "only a 3390 (dev 3390/xx) has a volume");
+    // Up to an extended address volume's 1,182,006 cylinders.
+    if (s.contains("cylinders")) dev.cylinders = get_uint(s["cylinders"], where + ".cylinders", 1182006);
+    if (dev.cylinders < 2) fail(where + ".cylinders", "must be at least 2 (the labels take two tracks)");
+    if (s.contains("image")) dev.image = get_string(s["image"], where + ".image", "/var/tmp/dasd-2b09.img");
     sch.dev = dev;
   } else if (sch.type == 0) {
     fail(where + ".devno", "is missing (the kernel registers no I/O subchannel without a device)");

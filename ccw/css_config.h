@@ -38,6 +38,10 @@ struct DeviceConfig {
   unsigned devno = 0;  // in the subchannel's set
   unsigned cu_type = 0, cu_model = 0;
   unsigned dev_type = 0, dev_model = 0;  // 0/0: SENSE ID gave no device type
+  // A 3390's volume: its cylinders (15 heads each) and the image file that
+  // holds it ("": memory).
+  unsigned cylinders = 10017;
+  std::string image;
 };
 
 struct SubchannelConfig {

@@ -12,12 +12,15 @@ void put16(uint8_t* p, unsigned v) {
 
 }  // namespace
 
-unsigned recs_per_track_3390(unsigned kl, unsigned dl) {
+unsigned record_cells_3390(unsigned kl, unsigned dl) {
   unsigned dn = ceil_quot(dl + 6, 232) + 1;
-  if (!kl) return 1729 / (10 + 9 + ceil_quot(dl + 6 * dn, 34));
+  unsigned cells = 10 + 9 + ceil_quot(dl + 6 * dn, 34);
+  if (!kl) return cells;
   unsigned kn = ceil_quot(kl + 6, 232) + 1;
-  return 1729 / (10 + 9 + ceil_quot(kl + 6 * kn, 34) + 9 + ceil_quot(dl + 6 * dn, 34));
+  return cells + 9 + ceil_quot(kl + 6 * kn, 34);
 }
+
+unsigned recs_per_track_3390(unsigned kl, unsigned dl) { return TRACK_CELLS_3390 / record_cells_3390(kl, dl); }
 
 unsigned lr_sector_3390(unsigned rec, unsigned reclen) {
   if (rec == 0) return 0;

@@ -22,6 +22,10 @@ struct Geometry {
 // A 3390 track's capacity, as dasd_eckd.c recs_per_track() computes it:
 // records of key length `kl` and data length `dl` that fit on one track.
 unsigned recs_per_track_3390(unsigned kl, unsigned dl);
+// The same formula per record: a 3390 track holds 1729 cells after R0, a
+// record takes this many of them.
+inline constexpr unsigned TRACK_CELLS_3390 = 1729;
+unsigned record_cells_3390(unsigned kl, unsigned dl);
 // The sector of record `rec` (1-based; 0 for R0) of length `reclen` that
 // LOCATE RECORD carries (locate_record() for the 3390).
 unsigned lr_sector_3390(unsigned rec, unsigned reclen);
