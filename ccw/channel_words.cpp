@@ -2,43 +2,35 @@
 
 #include <algorithm>
 
+#include "base/big_endian.h"
+
 namespace ccw {
 namespace {
-
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t get32(const uint8_t* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
 
 // ORB word 1, bit 0 the most significant.
 constexpr uint32_t bit(int n) { return 0x80000000u >> n; }
 
 }  // namespace
 
-Ccw1 decode_ccw1(std::span<const uint8_t, 8> b) { return {b[0], b[1], get16(&b[2]), get32(&b[4])}; }
+Ccw1 decode_ccw1(std::span<const uint8_t, 8> b) { return {b[0], b[1], base::get_be16(&b[2]), base::get_be32(&b[4])}; }
 
 std::array<uint8_t, 8> encode(const Ccw1& c) {
   std::array<uint8_t, 8> b{c.cmd_code, c.flags};
-  put16(&b[2], c.count);
-  put32(&b[4], c.cda);
+  base::put_be16(&b[2], c.count);
+  base::put_be32(&b[4], c.cda);
   return b;
 }
 
 Ccw1 decode_ccw0(std::span<const uint8_t, 8> b) {
   uint32_t cda = uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
   if ((b[0] & 0x0f) == CCW_CMD_TIC) return {CCW_CMD_TIC, 0, 0, cda};
-  return {b[0], b[4], get16(&b[6]), cda};
+  return {b[0], b[4], base::get_be16(&b[6]), cda};
 }
 
 Orb decode_orb(std::span<const uint8_t, 12> b) {
-  uint32_t w = get32(&b[4]);
+  uint32_t w = base::get_be32(&b[4]);
   Orb o;
-  o.intparm = get32(&b[0]);
+  o.intparm = base::get_be32(&b[0]);
   o.key = static_cast<uint8_t>(w >> 28);
   o.spnd = w & bit(4);
   o.mod = w & bit(6);
@@ -54,7 +46,7 @@ Orb decode_orb(std::span<const uint8_t, 12> b) {
   o.lpm = static_cast<uint8_t>(w >> 8);
   o.ils = w & bit(24);
   o.orbx = w & bit(31);
-  o.cpa = get32(&b[8]);
+  o.cpa = base::get_be32(&b[8]);
   return o;
 }
 
@@ -66,24 +58,24 @@ std::array<uint8_t, 12> encode(const Orb& o) {
   for (auto [set, n] : bits)
     if (set) w |= bit(n);
   std::array<uint8_t, 12> b{};
-  put32(&b[0], o.intparm);
-  put32(&b[4], w);
-  put32(&b[8], o.cpa);
+  base::put_be32(&b[0], o.intparm);
+  base::put_be32(&b[4], w);
+  base::put_be32(&b[8], o.cpa);
   return b;
 }
 
 Scsw decode_scsw(std::span<const uint8_t, 12> b) {
-  return {get16(&b[0]), get16(&b[2]), get32(&b[4]), b[8], b[9], get16(&b[10])};
+  return {base::get_be16(&b[0]), base::get_be16(&b[2]), base::get_be32(&b[4]), b[8], b[9], base::get_be16(&b[10])};
 }
 
 std::array<uint8_t, 12> encode(const Scsw& s) {
   std::array<uint8_t, 12> b{};
-  put16(&b[0], s.flags);
-  put16(&b[2], s.ctrl);
-  put32(&b[4], s.cpa);
+  base::put_be16(&b[0], s.flags);
+  base::put_be16(&b[2], s.ctrl);
+  base::put_be32(&b[4], s.cpa);
   b[8] = s.dstat;
   b[9] = s.cstat;
-  put16(&b[10], s.count);
+  base::put_be16(&b[10], s.count);
   return b;
 }
 

@@ -5,18 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "base/big_endian.h"
 #include "ccw/ebcdic.h"
 
 namespace ccw::eckd {
 namespace {
 
 constexpr CommandEnd done(size_t length) { return {DEV_STAT_CHN_END | DEV_STAT_DEV_END, length}; }
-
-unsigned get16(const uint8_t* p) { return unsigned{p[0]} << 8 | p[1]; }
-void put16(uint8_t* p, unsigned v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
 
 // Copies what fits of `reply` and says how long the reply is.
 CommandEnd send(std::span<uint8_t> out, std::span<const uint8_t> reply) {
@@ -132,7 +127,7 @@ std::array<uint8_t, 256> EckdDasd::configuration_data() const {
   uint8_t* gneq = &b[224];
   gneq[0] = 0x80;
   gneq[6] = 0x1e;
-  put16(&gneq[8], m_devno & 0xff00);
+  base::put_be16(&gneq[8], m_devno & 0xff00);
   gneq[10] = 0x80;
   gneq[11] = gneq[12] = gneq[13] = ua;
   gneq[17] = 0x80;
@@ -206,8 +201,8 @@ CommandEnd EckdDasd::rssd(std::span<uint8_t> d) {
 
 std::optional<unsigned> EckdDasd::track_of(std::span<const uint8_t, 4> cchh) const {
   // set_ch_t(): the cylinder's high bits sit in the head's upper 12.
-  const unsigned hh = get16(&cchh[2]);
-  const unsigned cyl = get16(&cchh[0]) | (hh >> 4) << 16, head = hh & 0xf;
+  const unsigned hh = base::get_be16(&cchh[2]);
+  const unsigned cyl = base::get_be16(&cchh[0]) | (hh >> 4) << 16, head = hh & 0xf;
   const Geometry& g = m_volume->geometry();
   if (cyl >= g.cylinders || head >= g.heads) return std::nullopt;
   return cyl * g.heads + head;
@@ -217,11 +212,11 @@ std::array<uint8_t, 8> EckdDasd::count_area(unsigned track, unsigned rec, Record
   const Geometry& g = m_volume->geometry();
   const unsigned cyl = track / g.heads;
   std::array<uint8_t, 8> count{};
-  put16(&count[0], cyl & 0xffff);
-  put16(&count[2], (cyl >> 16) << 4 | track % g.heads);
+  base::put_be16(&count[0], cyl & 0xffff);
+  base::put_be16(&count[2], (cyl >> 16) << 4 | track % g.heads);
   count[4] = static_cast<uint8_t>(rec);
   count[5] = static_cast<uint8_t>(f.kl);
-  put16(&count[6], f.dl);
+  base::put_be16(&count[6], f.dl);
   return count;
 }
 
@@ -267,7 +262,7 @@ CommandEnd EckdDasd::locate_record(std::span<const uint8_t> d, bool extended) {
 CommandEnd EckdDasd::seek(std::span<const uint8_t> d) {
   if (d.size() < 6) return reject(MSG_COUNT_TOO_SMALL);
   auto track = track_of(d.subspan<2, 4>());
-  if (!track || get16(&d[0]) != 0) return reject(MSG_INVALID_PARAMETER);
+  if (!track || base::get_be16(&d[0]) != 0) return reject(MSG_INVALID_PARAMETER);
   if (!in_extent(*track)) return unit_check(SNS0_CMD_REJECT, SNS1_FILE_PROTECTED, MSG_INVALID_PARAMETER);
   m_at = {*track, 0, false};
   m_search_passes = 0;
@@ -391,7 +386,7 @@ CommandEnd EckdDasd::format_write(uint8_t cmd, std::span<const uint8_t> d) {
   // next one's), r the next position.
   auto track = track_of(d.subspan<0, 4>());
   if (!track) return reject(MSG_INVALID_PARAMETER);
-  const unsigned rec = d[4], kl = d[5], dl = get16(&d[6]);
+  const unsigned rec = d[4], kl = d[5], dl = base::get_be16(&d[6]);
   const bool next_track = (cmd & CMD_MT) && *track == m_at.track + 1 && rec == 1;
   if (!in_extent(*track)) return unit_check(SNS0_CMD_REJECT, SNS1_FILE_PROTECTED, MSG_INVALID_PARAMETER);
   if (r0 ? rec != 0 || *track != m_at.track : (*track != m_at.track && !next_track))

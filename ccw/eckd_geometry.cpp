@@ -1,14 +1,11 @@
 #include "ccw/eckd_geometry.h"
 
+#include "base/big_endian.h"
+
 namespace ccw::eckd {
 namespace {
 
 unsigned ceil_quot(unsigned a, unsigned b) { return (a + b - 1) / b; }
-
-void put16(uint8_t* p, unsigned v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
 
 }  // namespace
 
@@ -31,9 +28,9 @@ unsigned lr_sector_3390(unsigned rec, unsigned reclen) {
 
 std::array<uint8_t, 20> sense_id(const Geometry& g) {
   std::array<uint8_t, 20> b{0xff};
-  put16(&b[1], g.cu_type);
+  base::put_be16(&b[1], g.cu_type);
   b[3] = static_cast<uint8_t>(g.cu_model);
-  put16(&b[4], g.dev_type);
+  base::put_be16(&b[4], g.dev_type);
   b[6] = static_cast<uint8_t>(g.dev_model);
   // CIW bytes: et 01 (CIW) and the type; command; count.
   const uint8_t ciws[] = {0x40, 0xfa, 0x01, 0x00,   // RCD, 256 bytes
@@ -52,13 +49,13 @@ std::array<uint8_t, 64> read_device_characteristics(const Geometry& g) {
       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x32, 0x32, 0x15, 0x02, 0xdf, 0xee, 0x00, 0x01,
       0x06, 0x77, 0x08, 0x0f, 0x00, 0x7f, 0x48, 0x00, 0x15, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
   };
-  put16(&b[0], g.cu_type);
+  base::put_be16(&b[0], g.cu_type);
   b[2] = static_cast<uint8_t>(g.cu_model);
-  put16(&b[3], g.dev_type);
+  base::put_be16(&b[3], g.dev_type);
   b[5] = static_cast<uint8_t>(g.dev_model);
   // no_cyl (0xfffe and long_no_cyl for more: an extended address volume).
-  put16(&b[12], g.cylinders < 0xfffe ? g.cylinders : 0xfffe);
-  put16(&b[14], g.heads);
+  base::put_be16(&b[12], g.cylinders < 0xfffe ? g.cylinders : 0xfffe);
+  base::put_be16(&b[14], g.heads);
   for (int i = 0; i < 4; ++i) b[60 + i] = static_cast<uint8_t>(g.cylinders >> (24 - 8 * i));
   return b;
 }

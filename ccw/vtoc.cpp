@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/big_endian.h"
 #include "ccw/ebcdic.h"
 
 namespace ccw::eckd {
@@ -28,23 +29,13 @@ constexpr unsigned LV_COMPAT_CYL = 0xfffe;   // more cylinders: format-8/9 DSCBs
 constexpr unsigned VTOC_RECORDS = 9;         // fdasd writes F4..empty DSCBs over 9 blocks (MAX_VTOC_ENTRIES)
 constexpr unsigned FIRST_USABLE_TRK = 2;
 
-void put16(uint8_t* p, unsigned v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
-void put32(uint8_t* p, unsigned v) {
-  put16(p, v >> 16);
-  put16(p + 2, v);
-}
-
 // vtoc_set_cchh(): the low 16 bits of the cylinder in CC, bits 16-27 in the
 // upper 12 bits of HH above the 4-bit head. No special case at 65520 or
 // 65536 cylinders; below 65536 it is the plain CCHH. ibm.c cchh2blk()
 // decodes it the same way.
 void put_cchh(uint8_t* p, unsigned cyl, unsigned head) {
-  put16(p, cyl & 0xffff);
-  put16(p + 2, ((cyl >> 16) << 4) | (head & 0xf));
+  base::put_be16(p, cyl & 0xffff);
+  base::put_be16(p + 2, ((cyl >> 16) << 4) | (head & 0xf));
 }
 
 // vtoc_set_cchhb(): CCHH as above, then the record number.
@@ -86,18 +77,18 @@ Dscb format4_dscb(const Geometry& g) {
   std::fill_n(d.begin(), 44, 0x04);  // DS4KEYCD
   d[FMTID] = 0xf4;
   put_cchhb(&d[DS4HPCHR], 0, 1, f1_record(g, 1));            // the highest (only) F1/F8
-  put16(&d[DS4DSREC], BLOCKS_PER_TRACK - 2 - 1);             // blocks - 2, less one for the F1
+  base::put_be16(&d[DS4DSREC], BLOCKS_PER_TRACK - 2 - 1);             // blocks - 2, less one for the F1
   d[DS4VTOCI] = 0x00;
   d[DS4NOEXT] = 0x01;
   uint8_t* devct = &d[DS4DEVCT];
   // DS4DSCYL is HDIO_GETGEO's cylinders: RDC no_cyl, 0xfffe on a large volume.
-  put16(devct + 0, std::min(g.cylinders, LV_COMPAT_CYL));  // DS4DSCYL
-  put16(devct + 2, g.heads);                                // DS4DSTRK
+  base::put_be16(devct + 0, std::min(g.cylinders, LV_COMPAT_CYL));  // DS4DSCYL
+  base::put_be16(devct + 2, g.heads);                                // DS4DSTRK
   unsigned devtk = BLOCKS_PER_TRACK * BLOCK_SIZE;           // DS4DEVTK for unknown types
   if (g.dev_type == 0x3380) devtk = 0xbb60;
   if (g.dev_type == 0x3390) devtk = 0xe5a2;
   if (g.dev_type == 0x9345) devtk = 0xbc98;
-  put16(devct + 4, devtk);
+  base::put_be16(devct + 4, devtk);
   // DS4DEVI, DS4DEVL, DS4DEVK 0; DS4DEVTL 0; DS4DEVDB 0.
   devct[9] = 0x30;               // DS4DEVFG
   devct[12] = BLOCKS_PER_TRACK;  // DS4DEVDT: geo.sectors
@@ -107,7 +98,7 @@ Dscb format4_dscb(const Geometry& g) {
   put_cchh(&d[DS4VTOCE + 6], 0, 1);
   d[DS4EFLVL] = 0x00;
   std::fill_n(&d[DS4EFPTR], 5, 0);
-  put32(&d[DS4DCYL], g.cylinders);  // formatted cylinders
+  base::put_be32(&d[DS4DCYL], g.cylinders);  // formatted cylinders
   d[DS4DEVF2] = 0x40;               // format 8 and 9 DSCBs allowed
   return d;
 }
@@ -149,20 +140,20 @@ Dscb format1_dscb(const Geometry& g, const std::array<uint8_t, 6>& volser, unsig
 
   d[FMTID] = large_volume(g) ? 0xf8 : 0xf1;
   std::copy(volser.begin(), volser.end(), &d[DS1DSSN]);
-  put16(&d[DS1VOLSQ], 1);
+  base::put_be16(&d[DS1VOLSQ], 1);
   // fdasd stores gmtime()'s tm_year and tm_yday; tm_yday is day - 1.
   unsigned yday = created.day ? created.day - 1 : 0;
   d[DS1CREDT] = static_cast<uint8_t>(created.year);
-  put16(&d[DS1CREDT + 1], yday);
+  base::put_be16(&d[DS1CREDT + 1], yday);
   d[DS1EXPDT] = 99;  // "expires never": 99 365
-  put16(&d[DS1EXPDT + 1], 365);
+  base::put_be16(&d[DS1EXPDT + 1], 365);
   d[DS1NOEPV] = 1;
   put_ebcdic(&d[DS1SYSCD], "IBM LINUX    ");
   d[DS1REFD] = static_cast<uint8_t>(created.year);  // last referenced: also today
-  put16(&d[DS1REFD + 1], yday);
+  base::put_be16(&d[DS1REFD + 1], yday);
   d[DS1RECFM] = 0x88;
-  put16(&d[DS1BLKL], BLOCK_SIZE);
-  put16(&d[DS1LRECL], BLOCK_SIZE);
+  base::put_be16(&d[DS1BLKL], BLOCK_SIZE);
+  base::put_be16(&d[DS1LRECL], BLOCK_SIZE);
   d[DS1DSIND] = 0x80;  // last volume of the data set
   d[DS1SCAL1] = 0x80;
   // DS1EXT1: type 81 when the extent starts on a cylinder boundary, else 01
