@@ -128,12 +128,12 @@ class Channel {
     return true;
   }
 
-  // The storage areas of segment `i`. A count of zero moves nothing, so
-  // nothing is checked (vfio_ccw pins nothing for it either).
+  // The storage areas of segment `i`. A count of zero moves nothing, nor
+  // does NOOP, so nothing is checked (vfio_ccw pins nothing for them either).
   bool map(size_t i) {
     const Segment& s = segments_[i];
     const Ccw1& c = s.ccw;
-    if (c.count == 0) return true;
+    if (c.count == 0 || segments_.front().ccw.cmd_code == CCW_CMD_NOOP) return true;
     if (!(c.flags & CCW_FLAG_IDA)) {
       if (uint64_t{c.cda} + c.count > limit_) return program_check(s.addr, c.count);
       pieces_.push_back({c.cda, c.count, s.offset, i});

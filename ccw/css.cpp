@@ -5,10 +5,11 @@
 #include <fmt/format.h>
 
 #include "base/kstrto.h"
+#include "ccw/device_models.h"
 
 namespace ccw {
 
-Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config)
+Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config, DeviceModels devices)
     : m_uevents(uevents),
       m_klog(klog),
       m_config(std::move(config)),
@@ -32,6 +33,7 @@ Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, Cs
     sch->css = this;
     sch->cfg = c;
     sch->name = format_bus_id(c.schid);
+    make_machine_subchannel(*sch, devices);
     m_css_bus.device_add(*sch, *m_css0, subchannel_attrs(), sch.get());
     if (sch->is_io()) sch->dir->add_attrs(io_subchannel_type_attrs(), sch.get());
     m_subchannels.emplace(c.schid, std::move(sch));
@@ -39,6 +41,60 @@ Css::Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, Cs
 }
 
 Css::~Css() = default;
+
+void Css::make_machine_subchannel(Subchannel& sch, DeviceModels& devices) {
+  const SubchannelConfig& c = sch.cfg;
+  Pmcw p;
+  p.qf = c.qdio;
+  p.st = static_cast<uint8_t>(c.type);
+  p.pim = c.pim;
+  p.pam = c.pam;
+  p.pom = c.pom;
+  p.chpid = c.chpids;
+  if (c.dev) {
+    p.dnv = true;
+    p.dev = static_cast<uint16_t>(c.dev->devno);
+    if (auto it = devices.find(c.schid); it != devices.end()) {
+      sch.device = std::move(it->second);
+    } else {
+      std::string error;
+      DeviceConfig memory = *c.dev;
+      memory.image.clear();
+      sch.device = make_device_model(memory, error).value();
+    }
+  }
+  sch.lpm = sch.opm = c.pam;
+  sch.hw = std::make_unique<MachineSubchannel>(p, sch.device.get());
+  sch.hw->on_interrupt = [this, s = &sch] { io_interrupt(*s); };
+}
+
+void Css::io_interrupt(Subchannel& sch) {
+  Irb irb;
+  if (sch.hw->tsch(irb) != 0) return;
+  if (auto* drv = dynamic_cast<CssDriver*>(sch.driver)) drv->irq(sch, irb);
+}
+
+void Css::chp_changed(ChannelPath& chp, CssDriver::ChpEvent event) {
+  using E = CssDriver::ChpEvent;
+  for (auto& [id, sch] : m_subchannels) {
+    uint8_t mask = 0;
+    for (int i = 0; i < 8; ++i)
+      if ((sch->cfg.pim & (0x80 >> i)) && sch->cfg.chpids[i] == chp.cfg.id) mask |= static_cast<uint8_t>(0x80 >> i);
+    if (!mask || !sch->hw) continue;
+    // Configured off, the path is gone from the machine's PAM.
+    // Configured off, the path is gone from the machine's PAM; varied off,
+    // cio stops using it (chp_event handling in css.c, vfio_ccw_drv.c).
+    const uint8_t off = static_cast<uint8_t>(~mask);
+    switch (event) {
+      case E::Offline: sch->hw->lose_path(mask); break;
+      case E::Online: sch->hw->set_pam(sch->hw->schib().pmcw.pam | (sch->cfg.pam & mask)); break;
+      case E::VaryOff: sch->opm &= off, sch->lpm &= off; break;
+      case E::VaryOn: sch->opm |= mask, sch->lpm |= mask; break;
+    }
+    if (event == E::Online) sch->lpm |= mask & sch->opm;
+    if (auto* drv = dynamic_cast<CssDriver*>(sch->driver)) drv->chp_event(*sch, mask, chp.cfg.id, event);
+  }
+}
 
 // "0.<ssid>.<4 hex digits>", exactly as the kernel names it.
 std::optional<BusId> parse_bus_id(std::string_view name) {

@@ -15,6 +15,8 @@
 #include "base/klog.h"
 #include "base/result.h"
 #include "ccw/css_config.h"
+#include "ccw/device_model.h"
+#include "ccw/machine_subchannel.h"
 #include "sysfs-fs/tree/driver_core.h"
 #include "sysfs-fs/tree/tree.h"
 #include "sysfs-fs/tree/uevent.h"
@@ -54,8 +56,17 @@ struct Subchannel : sysfs::BusDevice {
   SubchannelConfig cfg;
   std::string driver_override;  // empty: none ("(null)")
   std::unique_ptr<CcwDevice> cdev;  // while io_subchannel drives it
+  // sch->lpm and sch->opm: the paths cio lets I/O use, the ones varied on.
+  uint8_t lpm = 0, opm = 0;
+  // The machine's side: the subchannel and the device behind it.
+  std::unique_ptr<DeviceModel> device;
+  std::unique_ptr<MachineSubchannel> hw;
   bool is_io() const { return cfg.type == 0; }
 };
+
+// The device models of a host's devices, by subchannel; a device without
+// one gets a model made from its configuration (a 3390 in memory).
+using DeviceModels = std::map<BusId, std::unique_ptr<DeviceModel>>;
 
 // struct css_driver: io_subchannel, vfio_ccw.
 class CssDriver : public sysfs::BusDriver {
@@ -65,13 +76,19 @@ class CssDriver : public sysfs::BusDriver {
   virtual bool matches(const Subchannel& sch) const { return sch.is_io(); }
   virtual Result<void> probe(Subchannel& sch) = 0;
   virtual void remove(Subchannel& sch) = 0;
+  // The I/O interrupt, after cio's TEST SUBCHANNEL stored `irb`.
+  virtual void irq(Subchannel&, const Irb&) {}
+  // A channel path of the subchannel (`mask`) changed (chp.h CHP_*).
+  enum class ChpEvent { VaryOff, VaryOn, Offline, Online };
+  virtual void chp_event(Subchannel&, uint8_t /*mask*/, unsigned /*chpid*/, ChpEvent) {}
 
   Css* css = nullptr;
 };
 
 class Css : sysfs::BusOps {
  public:
-  Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config);
+  Css(sysfs::Tree& tree, sysfs::UeventLog& uevents, base::KernelLog& klog, CssConfig config,
+      DeviceModels devices = {});
   ~Css();
   Css(const Css&) = delete;
   Css& operator=(const Css&) = delete;
@@ -100,6 +117,13 @@ class Css : sysfs::BusOps {
   std::vector<std::string> uevent_vars(const Subchannel& sch) const { return m_css_bus.uevent_vars(sch); }
   std::string devpath(const Subchannel& sch) const { return "/devices/css0/" + sch.name; }
 
+  // The machine presents a subchannel's interrupt: cio's handler stores
+  // the IRB with TEST SUBCHANNEL and passes it to the subchannel's driver.
+  void io_interrupt(Subchannel& sch);
+  // A channel path varied (status) or configured: the machine's PAM, cio's
+  // masks, and each driver's chp_event().
+  void chp_changed(ChannelPath& chp, CssDriver::ChpEvent event);
+
   sysfs::UeventLog& uevents() const { return m_uevents; }
   base::KernelLog& klog() const { return m_klog; }
 
@@ -108,6 +132,7 @@ class Css : sysfs::BusOps {
   // css_probe(), css_remove(), css_uevent().
   sysfs::BusDevice* find_device(std::string_view name) const override;
   bool match(const sysfs::BusDevice& dev, const sysfs::BusDriver& drv) const override;
+  void make_machine_subchannel(Subchannel& sch, DeviceModels& devices);
   Result<void> probe(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
   void remove(sysfs::BusDriver& drv, sysfs::BusDevice& dev) override;
   std::string devpath(const sysfs::BusDevice& dev) const override { return devpath(static_cast<const Subchannel&>(dev)); }

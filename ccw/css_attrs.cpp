@@ -57,9 +57,15 @@ Store status_store(ChannelPath& chp, std::string_view buf) {
     return cmd.size() >= w.size() && strncasecmp(cmd.c_str(), w.data(), w.size()) == 0;
   };
   if (cmd.empty()) return buf.size();
-  if (prefix("on") || cmd == "1") chp.online = true;
-  else if (prefix("off") || cmd == "0") chp.online = false;
+  bool on;
+  if (prefix("on") || cmd == "1") on = true;
+  else if (prefix("off") || cmd == "0") on = false;
   else return Errno{EINVAL};
+  // s390_vary_chpid(): the subchannels hear of a change only.
+  if (on != chp.online) {
+    chp.online = on;
+    chp.css->chp_changed(chp, on ? CssDriver::ChpEvent::VaryOn : CssDriver::ChpEvent::VaryOff);
+  }
   return buf.size();
 }
 // chp_info_get_status(): 1, configured.
@@ -70,7 +76,12 @@ Store configure_store(ChannelPath& chp, std::string_view buf) {
   int v = 0;
   char delim = 0;
   if (std::sscanf(text.c_str(), "%d %c", &v, &delim) != 1 || (v != 0 && v != 1)) return Errno{EINVAL};
-  chp.configured = v == 1;
+  // The machine configures the path in or out; the CRW that follows makes
+  // cio post CHP_ONLINE or CHP_OFFLINE to its subchannels.
+  if (chp.configured != (v == 1)) {
+    chp.configured = v == 1;
+    chp.css->chp_changed(chp, v == 1 ? CssDriver::ChpEvent::Online : CssDriver::ChpEvent::Offline);
+  }
   return buf.size();
 }
 Show type_show(ChannelPath& chp) { return fmt::format("{:x}\n", chp.cfg.type); }

@@ -65,7 +65,7 @@ CommandEnd EckdDasd::command(uint8_t cmd, std::span<uint8_t> data) {
   switch (cmd) {
     case CCW_CMD_BASIC_SENSE: return send(data, sense());
     case CCW_CMD_SENSE_ID: return send(data, sense_id(m_volume->geometry()));
-    case CCW_CMD_NOOP: return done(0);
+    case CCW_CMD_NOOP: return done(data.size());  // takes the count, moves nothing
     case CMD_RDC: return send(data, read_device_characteristics(m_volume->geometry()));
     case CMD_RCD: return send(data, configuration_data());
     case CMD_SNID:

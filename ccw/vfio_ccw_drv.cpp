@@ -32,7 +32,10 @@ VfioCcwPrivate* VfioCcwDriver::private_of(const mdev::MdevDevice& dev) const {
 Result<void> VfioCcwDriver::probe(mdev::MdevDevice& dev) {
   for (auto& [sch, type] : m_types) {
     if (type != dev.type) continue;
-    dev.driver_data = &m_privates.emplace_back(VfioCcwPrivate{sch, &dev});
+    VfioCcwPrivate& p = m_privates.emplace_back();
+    p.sch = sch;
+    p.mdev = &dev;
+    dev.driver_data = &p;
     return base::ok();
   }
   return Errno{ENODEV};
@@ -41,11 +44,18 @@ Result<void> VfioCcwDriver::probe(mdev::MdevDevice& dev) {
 Result<void> VfioCcwDriver::remove(mdev::MdevDevice& dev) {
   auto& p = *static_cast<VfioCcwPrivate*>(dev.driver_data);
   if (dev.kvm) {
-    if (p.remove_requests % 10 == 0)
+    // vfio_ccw_mdev_request(): the user is asked through its eventfd.
+    if (p.triggers[VFIO_CCW_REQ_IRQ_INDEX]) {
+      if (p.remove_requests % 10 == 0)
+        css->klog().log(base::LogLevel::NOTICE, fmt::format("vfio_ccw_mdev {}: Relaying device request to user (#{})",
+                                                            dev.uuid, p.remove_requests));
+      signal(p, VFIO_CCW_REQ_IRQ_INDEX);
+    } else if (p.remove_requests == 0) {
       css->klog().log(base::LogLevel::NOTICE,
-                      fmt::format("vfio_ccw_mdev {}: Relaying device request to user (#{})", dev.uuid, p.remove_requests));
+                      fmt::format("vfio_ccw_mdev {}: No device request channel registered, blocked until released by user",
+                                  dev.uuid));
+    }
     ++p.remove_requests;
-    dev.signal_irq(VFIO_CCW_REQ_IRQ_INDEX);
     if (dev.kvm) return sysfs::WAIT_FOR_CHANGE;
   }
   m_privates.remove_if([&](const VfioCcwPrivate& x) { return &x == &p; });
@@ -55,13 +65,26 @@ Result<void> VfioCcwDriver::remove(mdev::MdevDevice& dev) {
 Result<void> VfioCcwDriver::open_device(mdev::MdevDevice& dev) {
   auto& p = *static_cast<VfioCcwPrivate*>(dev.driver_data);
   if (p.state == VfioCcwPrivate::State::NotOper) return Errno{EINVAL};
-  p.state = VfioCcwPrivate::State::Idle;
+  // The capability regions (async, schib, crw), then the FSM's OPEN.
+  p.num_regions = 3;
+  p.cp = std::make_unique<ChannelProgram>(dev.kvm->memory);
+  fsm_event(p, VfioCcwPrivate::Event::Open);
+  if (p.state == VfioCcwPrivate::State::NotOper) {
+    p.num_regions = 0;
+    p.cp.reset();
+    return Errno{EINVAL};
+  }
   p.remove_requests = 0;
   return base::ok();
 }
 
 void VfioCcwDriver::close_device(mdev::MdevDevice& dev) {
-  static_cast<VfioCcwPrivate*>(dev.driver_data)->state = VfioCcwPrivate::State::Standby;
+  auto& p = *static_cast<VfioCcwPrivate*>(dev.driver_data);
+  fsm_event(p, VfioCcwPrivate::Event::Close);
+  p.num_regions = 0;
+  p.cp.reset();
+  p.triggers = {};
+  p.crws.clear();
 }
 
 }  // namespace ccw

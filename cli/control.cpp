@@ -17,6 +17,7 @@
 
 #include "cli/ap_command.h"
 #include "cli/css_view.h"
+#include "cli/guest_ccw.h"
 #include "cli/guest_text.h"
 #include "cli/vfio_command.h"
 #include "cli/matrix_view.h"
@@ -169,6 +170,11 @@ std::string ControlServer::handle(const std::string& request) {
     if (verb == "stop" && words.size() == 3) {
       bool ok = m_fuse.mutate([&] { return guests.stop(words[2], error); });
       return ok ? "OK\n" : "ERR " + error + "\n";
+    }
+    if (verb == "ccw") {
+      std::string out;
+      bool ok = guest_ccw_command(m_sys, mutate(), {words.begin() + 2, words.end()}, out);
+      return (ok ? "OK\n" : "ERR ") + out + "\n";
     }
     if (verb == "migrate" && words.size() == 4) {
       std::string out;

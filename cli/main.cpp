@@ -14,6 +14,7 @@
 #include "cli/ap_client.h"
 #include "cli/control.h"
 #include "cli/css_view.h"
+#include "cli/guest_ccw.h"
 #include "cli/guest_text.h"
 #include "cli/matrix_view.h"
 #include "cli/migration_check.h"
@@ -87,7 +88,15 @@ int main(int argc, char** argv) {
   gmigrate->add_option("--to", to, "HOST:PORT of the destination (mdevsim migration listen)")->required();
   auto* glog = guest->add_subcommand("log", "Print guest NAME's QEMU log (kept after the guest has gone)");
   glog->add_option("NAME", name)->required();
-  for (auto* sub : {gstart, gstop, gshow, glist, gmigrate, glog})
+  std::vector<std::string> ccw_args;
+  auto* gccw = guest->add_subcommand(
+      "ccw", "Act as guest NAME's channel subsystem and Linux on a vfio-ccw device: ssch DEVNO CCW... (each "
+             "'CMD FLAGS COUNT [ADDR] [=HEX]' in hex, e.g. 'E4 20 0028'; fmt0, lpm=HH), tsch|stsch|hsch|csch DEVNO, "
+             "msch DEVNO enable|disable, stcrw, read ADDR LEN, write ADDR HEX, online DEVNO [path-message-once], "
+             "dmesg, dasd-read DEVNO BLOCK [LENGTH], dasd-write DEVNO BLOCK HEX, ipl DEVNO");
+  gccw->add_option("NAME", name)->required();
+  gccw->add_option("ARGS", ccw_args, "The verb and its arguments")->required();
+  for (auto* sub : {gstart, gstop, gshow, glist, gmigrate, glog, gccw})
     sub->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
 
   auto* migration = app.add_subcommand("migration", "Live migration between simulators");
@@ -254,6 +263,11 @@ int main(int argc, char** argv) {
   if (glist->parsed()) return mdevsim::control_request(sysdir, "guest list");
   if (gmigrate->parsed()) return mdevsim::control_request(sysdir, "guest migrate " + name + " " + to);
   if (glog->parsed()) return mdevsim::control_request(sysdir, "guest log " + name);
+  if (gccw->parsed()) {
+    std::string req = "guest ccw " + name;
+    for (auto& a : ccw_args) req += " " + mdevsim::ccw_word(a);
+    return mdevsim::control_request(sysdir, req);
+  }
   if (mlisten->parsed()) return mdevsim::control_request(sysdir, "migration listen " + listen_addr);
   if ((mcheck->parsed() || mrank->parsed()) && check_guest.empty() == mdev_uuid.empty()) {
     fprintf(stderr, "mdevsim: migration %s: give --guest NAME or --mdev UUID\n", mcheck->parsed() ? "check" : "rank");

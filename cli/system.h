@@ -14,6 +14,7 @@
 #include "ccw/css.h"
 #include "ccw/css_config.h"
 #include "mdev/matrix_dev.h"
+#include "guest/linux_guest.h"
 #include "mdev/mdev_core.h"
 #include "qemu/guests.h"
 #include "sysfs-fs/tree/tree.h"
@@ -52,6 +53,15 @@ class System {
   ccw::VfioCcwDriver& vfio_ccw() { return *m_vfio_ccw; }
   // The guests and their QEMUs (logs kept after a guest has gone).
   qemu::Guests& guests() { return *m_guests; }
+  // The Linux inside a running guest (a guest started anew starts afresh).
+  guest::LinuxGuest& guest_kernel(const qemu::Guest& g) {
+    auto& [boot, kernel] = m_guest_kernels[g.name()];
+    if (boot != g.boot) {
+      boot = g.boot;
+      kernel = {};
+    }
+    return kernel;
+  }
 
  private:
   std::shared_mutex m_lock;
@@ -64,6 +74,7 @@ class System {
   std::unique_ptr<ccw::Css> m_css;
   ccw::VfioCcwDriver* m_vfio_ccw;  // registered with m_css
   std::unique_ptr<qemu::Guests> m_guests;  // last: its QEMUs close their devices first
+  std::map<std::string, std::pair<uint64_t, guest::LinuxGuest>> m_guest_kernels;
 };
 
 }  // namespace mdevsim

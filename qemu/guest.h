@@ -5,10 +5,12 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ccw/machine_subchannel.h"
 #include "kvm/kvm.h"
 #include "mdev/mdev_core.h"
 #include "qemu/virtual_css.h"
@@ -42,14 +44,24 @@ struct CcwDevice {
   uint8_t pim = 0, pam = 0, pom = 0;
   std::array<uint8_t, 8> chpids{};
   bool online = false;  // in the guest: virtio_ccw sets its devices online
+  // The virtual subchannel (SubchDev): its SCHIB, the ESW and sense bytes
+  // of the status it holds for the guest's TEST SUBCHANNEL.
+  ccw::Schib schib{};
+  std::array<uint8_t, 20> esw{};
+  std::array<uint8_t, 32> sense{};
 };
 
 struct Guest {
+  uint64_t boot = 0;  // which start of this simulator made it (1, 2, ...)
   kvm::Kvm kvm;
   GuestOptions opts;
   std::optional<VfioApDevice> ap;
   std::vector<CcwDevice> ccw;  // in the order they were plugged
   VirtualCss css;
+  // The machine's CRWs for the guest (STORE CHANNEL REPORT WORD), and the
+  // I/O interrupts made pending, by subchannel, in the order they came.
+  std::deque<uint32_t> crws;
+  std::deque<CssDevId> io_interrupts;
 
   const std::string& name() const { return kvm.name; }
 };

@@ -89,6 +89,7 @@ bool Guests::start(const std::string& name, const GuestOptions& opts, std::strin
     return false;
   }
   auto g = std::make_unique<Guest>();
+  g->boot = ++m_boots;
   g->kvm.name = name;
   g->kvm.ap_facility = opts.ap_facility;
   g->opts = opts;
@@ -268,6 +269,19 @@ bool Guests::realize_vfio_ccw(Guest& g, CcwDevice dev, const std::string* sysfsd
     dev.dev_model = id->dev_model;
   }
   dev.mdev = m;
+  // vfio_ccw_register_irq_notifier() for the I/O, CRW and request eventfds.
+  auto& vp = *m_vfio_ccw.private_of(*m);
+  for (unsigned irq : {ccw::VFIO_CCW_IO_IRQ_INDEX, ccw::VFIO_CCW_CRW_IRQ_INDEX, ccw::VFIO_CCW_REQ_IRQ_INDEX})
+    (void)m_vfio_ccw.set_irqs(vp, irq, true, ccw::VfioCcwDriver::IrqData::Eventfd, static_cast<int>(irq) + 100);
+  // css_sch_build_schib(): a disabled subchannel with the host's paths.
+  ccw::Pmcw& pmcw = dev.schib.pmcw;
+  pmcw.dnv = true;
+  pmcw.dev = static_cast<uint16_t>(dev.dev_id.devid);
+  pmcw.pim = dev.pim;
+  pmcw.pam = dev.pam;
+  pmcw.pom = dev.pom;
+  pmcw.lpm = dev.pim;
+  pmcw.chpid = dev.chpids;
   g.ccw.push_back(std::move(dev));
   return true;
 }
@@ -297,9 +311,15 @@ void Guests::on_irq(Guest& g, mdev::MdevDevice& dev, unsigned index) {
     }
     return;
   }
-  // vfio_ccw_req_notifier_handler(): qdev_unplug() of the device.
-  for (size_t i = 0; i < g.ccw.size(); ++i)
-    if (g.ccw[i].mdev == &dev && index == ccw::VFIO_CCW_REQ_IRQ_INDEX) return unplug_ccw(g, i);
+  for (size_t i = 0; i < g.ccw.size(); ++i) {
+    if (g.ccw[i].mdev != &dev) continue;
+    switch (index) {
+      case ccw::VFIO_CCW_IO_IRQ_INDEX: return io_notify(g, g.ccw[i]);
+      case ccw::VFIO_CCW_CRW_IRQ_INDEX: return crw_read(g, g.ccw[i]);
+      // vfio_ccw_req_notifier_handler(): qdev_unplug() of the device.
+      case ccw::VFIO_CCW_REQ_IRQ_INDEX: return unplug_ccw(g, i);
+    }
+  }
 }
 
 void Guests::unplug_ccw(Guest& g, size_t i) {

@@ -32,6 +32,19 @@ class Guests {
   bool stop(const std::string& name, std::string& error);
 
   Guest* find(std::string_view name) const;
+
+  // The guest's I/O instructions on a ccw device as QEMU's css.c handles
+  // them (condition codes); a vfio-ccw device passes SSCH, HSCH and CSCH
+  // to vfio_ccw through its regions, as hw/vfio/ccw.c does. Only vfio-ccw
+  // devices do I/O here (virtio-ccw is not emulated).
+  unsigned ssch(Guest& g, CcwDevice& dev, const ccw::Orb& orb);
+  unsigned tsch(Guest& g, CcwDevice& dev, ccw::Irb& irb);
+  unsigned stsch(Guest& g, CcwDevice& dev, ccw::Schib& out);
+  unsigned msch(Guest& g, CcwDevice& dev, const ccw::Schib& in);
+  unsigned hsch(Guest& g, CcwDevice& dev);
+  unsigned csch(Guest& g, CcwDevice& dev);
+  // STCRW: cc 0 and the oldest CRW, cc 1 and zero when there is none.
+  unsigned stcrw(Guest& g, uint32_t& crw);
   const std::map<std::string, std::unique_ptr<Guest>, std::less<>>& all() const { return m_guests; }
   // What each QEMU wrote to its log (libvirt's /var/log/libvirt/qemu/NAME.log),
   // kept after the guest has gone: the last MAX_LOG_LINES lines, as a
@@ -53,6 +66,13 @@ class Guests {
   mdev::MdevDevice* attach(Guest& g, const std::string& sysfsdev, std::string& error);
   // The guest's eventfd handlers.
   void on_irq(Guest& g, mdev::MdevDevice& dev, unsigned index);
+  // vfio_ccw_io_notifier_handler() and vfio_ccw_crw_read().
+  void io_notify(Guest& g, CcwDevice& dev);
+  void crw_read(Guest& g, CcwDevice& dev);
+  // The I/O interrupt for the guest (css_inject_io_interrupt()).
+  void inject_io_interrupt(Guest& g, CcwDevice& dev);
+  // A write to one of the device's regions; EAGAIN is tried again.
+  base::Result<size_t> region_write(CcwDevice& dev, unsigned index, std::span<const uint8_t> bytes);
   void unplug_ccw(Guest& g, size_t i);
   void close_all(Guest& g);
 
@@ -61,6 +81,7 @@ class Guests {
   ccw::VfioCcwDriver& m_vfio_ccw;
   std::map<std::string, std::unique_ptr<Guest>, std::less<>> m_guests;
   std::map<std::string, std::deque<std::string>> m_logs;
+  uint64_t m_boots = 0;
 };
 
 }  // namespace qemu

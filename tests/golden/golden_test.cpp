@@ -17,6 +17,7 @@
 #include "cli/ap_command.h"
 #include "cli/vfio_command.h"
 #include "cli/control.h"
+#include "cli/guest_ccw.h"
 #include "cli/guest_text.h"
 #include "tests/golden/transcript.h"
 #include "tests/support/mounted.h"
@@ -166,6 +167,11 @@ void run(Client& c, const golden::Transcript& t) {
       std::vector<std::string> words;
       for (std::string w; in >> w;) words.push_back(w);
       mdevsim::vfio_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
+    } else if (st.op == "guest" && st.data.starts_with("ccw ")) {
+      std::istringstream in(st.data.substr(4));
+      std::vector<std::string> words;
+      for (std::string w; in >> w;) words.push_back(w);
+      mdevsim::guest_ccw_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
     } else if (st.op == "guest") {
       std::istringstream in(st.data);
       std::string verb, name;
