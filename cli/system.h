@@ -26,6 +26,7 @@ namespace mdevsim {
 struct Host {
   ap::HostConfig ap;
   ccw::CssConfig css;
+  ccw::DeviceModels devices{};  // the DASDs with image files, opened
 };
 // Both sections of a host file; `error` names the file, the key and why.
 base::Result<Host> load_host_file(const std::string& path, std::string& error);
@@ -38,8 +39,8 @@ class System {
   // Boots: registers the AP drivers (cex4card, cex4queue), loads vfio_ap
   // (the matrix device, its mdev type and its AP queue driver) and runs the
   // first AP bus scan.
-  explicit System(ap::HostConfig host, ccw::CssConfig css = {});
-  explicit System(Host host) : System(std::move(host.ap), std::move(host.css)) {}
+  explicit System(ap::HostConfig host, ccw::CssConfig css = {}, ccw::DeviceModels devices = {});
+  explicit System(Host host) : System(std::move(host.ap), std::move(host.css), std::move(host.devices)) {}
 
   // Exclusive for changes, shared for reads (show(), lookups).
   std::shared_mutex& lock() { return m_lock; }

@@ -315,6 +315,42 @@ std::optional<std::array<uint8_t, 4096>> DasdEckd::read_block(unsigned block) {
   return out;
 }
 
+bool DasdEckd::read_blocks(unsigned first, unsigned count) {
+  const unsigned per = m_geo.blk_per_trk;
+  if (!per || count == 0 || count > MAX_BLOCKS || first + count > m_geo.blocks() || (m_geo.cdl && first < 2 * per) ||
+      m_geo.block_size != 4096)
+    return false;
+  // Parameters after the data: DE, then one LR per group of 128 blocks.
+  const uint32_t params = DATA_AREA + count * 4096;
+  std::array<uint8_t, 16> de{0x40, 0xc0};
+  put_track(&de[8], first / per, m_geo.heads);
+  put_track(&de[12], (first + count - 1) / per, m_geo.heads);
+  m_io.memory().write(params, de);
+  std::vector<Ccw1> ccws{{CMD_DEFINE_EXTENT, CC, 16, params}};
+  constexpr unsigned GROUP = 128;
+  for (unsigned g = 0; g * GROUP < count; ++g) {
+    const unsigned b = first + g * GROUP, n = std::min(GROUP, count - g * GROUP);
+    std::array<uint8_t, 16> lr{0x06, 0x80, 0x00, static_cast<uint8_t>(n)};
+    put_track(&lr[4], b / per, m_geo.heads);
+    put_track(&lr[8], b / per, m_geo.heads);
+    lr[12] = static_cast<uint8_t>(b % per + 1);
+    lr[13] = static_cast<uint8_t>(lr_sector_3390(b % per + 1, 4096));
+    base::put_be16(&lr[14], 4096);
+    const uint32_t at = params + 16 * (g + 1);
+    m_io.memory().write(at, lr);
+    if (g > 0) {  // a TIC to the next CCW: a new segment for vfio-ccw
+      const uint32_t next = CCW_AREA + 8 * static_cast<uint32_t>(ccws.size() + 1);
+      ccws.push_back({ccw::CCW_CMD_TIC, 0, 0, next});
+    }
+    ccws.push_back({CMD_LOCATE_RECORD, CC, 16, at});
+    for (unsigned i = 0; i < n; ++i)
+      ccws.push_back({CMD_READ | CMD_MT, CC, 4096, DATA_AREA + (g * GROUP + i) * 4096});
+  }
+  ccws.back().flags = 0;
+  auto irb = run(ccws);
+  return irb && io_done(*irb);
+}
+
 bool DasdEckd::write_block(unsigned block, const std::array<uint8_t, 4096>& bytes) {
   if (!m_geo.blk_per_trk || block >= m_geo.blocks()) return false;
   m_io.memory().write(data(2), std::span(bytes).first(record_length(block)));

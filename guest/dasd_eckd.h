@@ -48,6 +48,13 @@ class DasdEckd {
   // padded with 0xE5, written as the record's first bytes).
   std::optional<std::array<uint8_t, 4096>> read_block(unsigned block);
   bool write_block(unsigned block, const std::array<uint8_t, 4096>& data);
+  // `count` blocks from `first` (none of them CDL's special ones) in one
+  // request: DEFINE EXTENT, then LOCATE RECORD and READ DATA multitrack
+  // CCWs, a TIC into a new segment every 128 blocks (vfio-ccw takes 256
+  // CCWs a segment, LOCATE RECORD 255 records). The data lands in the
+  // guest's memory at DATA_AREA, block after block; false for an error.
+  bool read_blocks(unsigned first, unsigned count);
+  static constexpr unsigned MAX_BLOCKS = 256;
 
  private:
   bool path_group(std::vector<std::string>& dmesg);
