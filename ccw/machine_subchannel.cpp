@@ -1,5 +1,7 @@
 #include "ccw/machine_subchannel.h"
 
+#include <utility>
+
 #include "base/big_endian.h"
 
 namespace ccw {
@@ -90,6 +92,22 @@ unsigned MachineSubchannel::ssch(const Orb& orb, ChannelMemory& mem) {
   s.flags = static_cast<uint16_t>(orb.key << 12 | (orb.fmt ? SCSW_FLAGS_FMT : 0) | (orb.pfch ? 0x40 : 0) |
                                   (orb.isic ? 0x20 : 0) | (orb.alcc ? 0x10 : 0));
   m_schib.pmcw.lpum = path;
+  if (busy || unit_check) {
+    // Faults: the device answers the first command busy, or with the
+    // sense bytes given; nothing of the program runs.
+    const bool was_busy = busy > 0;
+    if (was_busy) --busy;
+    const uint8_t dstat = was_busy ? DEV_STAT_BUSY : DEV_STAT_CHN_END | DEV_STAT_DEV_END | DEV_STAT_UNIT_CHECK;
+    m_last = {orb.cpa + 8, 0, dstat, 0, 1};
+    s.ctrl = SCSW_FCTL_START | SCSW_STCTL_PRIMARY | SCSW_STCTL_SECONDARY;
+    s.cpa = m_last.cpa;
+    s.count = 0;
+    s.dstat = m_last.dstat;
+    s.cstat = 0;
+    auto sense = was_busy ? std::nullopt : std::exchange(unit_check, std::nullopt);
+    make_status_pending(sense);
+    return 0;
+  }
   m_device->start(path);
   m_last = run_channel_program(orb, path, mem, *m_device);
   if (interrupt_fault == InterruptFault::Lose) {
@@ -107,7 +125,7 @@ unsigned MachineSubchannel::ssch(const Orb& orb, ChannelMemory& mem) {
   return 0;
 }
 
-void MachineSubchannel::make_status_pending() {
+void MachineSubchannel::make_status_pending(const std::optional<std::array<uint8_t, 32>>& injected) {
   Scsw& s = m_schib.scsw;
   const uint8_t normal = DEV_STAT_CHN_END | DEV_STAT_DEV_END | DEV_STAT_STAT_MOD;
   if (s.cstat || (s.dstat & ~normal)) s.ctrl |= SCSW_STCTL_ALERT;
@@ -116,7 +134,7 @@ void MachineSubchannel::make_status_pending() {
   m_irb.esw[1] = m_schib.pmcw.lpum;  // the subchannel logout's last path used
   // Concurrent sense: the device's sense bytes come with the unit check.
   if ((s.dstat & DEV_STAT_UNIT_CHECK) && m_schib.pmcw.csense && m_device) {
-    auto sense = m_device->sense();
+    auto sense = injected ? *injected : m_device->sense();
     std::copy(sense.begin(), sense.end(), m_irb.ecw.begin());
     s.flags |= SCSW_FLAGS_ESWF;
     m_irb.esw[4] = 0x04;                           // erw.cons

@@ -76,13 +76,17 @@ class MachineSubchannel {
   bool not_operational = false;
   enum class InterruptFault { None, Hold, Lose };
   InterruptFault interrupt_fault = InterruptFault::None;
+  // The next `busy` starts find the device busy (initial status BUSY); the
+  // next start ends at its first CCW with a unit check and these sense bytes.
+  unsigned busy = 0;
+  std::optional<std::array<uint8_t, 32>> unit_check;
   // Ends an active program as a lost path does: interface-control check.
   bool lose_path(uint8_t path_mask);
   // What the last program did (for tests and the benchmark).
   const ChannelEnd& last_program() const { return m_last; }
 
  private:
-  void make_status_pending();
+  void make_status_pending(const std::optional<std::array<uint8_t, 32>>& sense = std::nullopt);
   bool operational() const { return m_schib.pmcw.dnv && m_schib.pmcw.ena && !not_operational; }
 
   Schib m_schib;

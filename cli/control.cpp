@@ -17,6 +17,7 @@
 
 #include "cli/ap_command.h"
 #include "cli/css_view.h"
+#include "cli/ccw_command.h"
 #include "cli/guest_ccw.h"
 #include "cli/guest_text.h"
 #include "cli/vfio_command.h"
@@ -206,6 +207,11 @@ std::string ControlServer::handle(const std::string& request) {
       if (!g) return "ERR no guest " + words[2] + "\n";
       return "OK\n" + guest_text(*g);
     }
+  }
+  if (!words.empty() && words[0] == "ccw") {
+    std::string out;
+    bool ok = ccw_command(m_sys, mutate(), {words.begin() + 1, words.end()}, out);
+    return (ok ? "OK\n" : "ERR ") + out + "\n";
   }
   if (!words.empty() && words[0] == "ap") {
     std::string out;

@@ -239,8 +239,8 @@ bool guest_ccw_command(System& sys, const Mutate& mutate, const std::vector<std:
     if (verb == "tsch" && rest.empty()) {
       ccw::Irb irb;
       const unsigned cc = guests.tsch(*g, *dev, irb);
-      out = fmt::format("cc {}\n{}\nesw {}\necw {}", cc, scsw_text(irb.scsw), base::to_hex(irb.esw),
-                        base::to_hex(irb.ecw));
+      out = fmt::format("cc {}", cc);  // cc 3 stores no IRB
+      if (cc != 3) out += fmt::format("\n{}\nesw {}\necw {}", scsw_text(irb.scsw), base::to_hex(irb.esw), base::to_hex(irb.ecw));
       return true;
     }
     if (verb == "stsch" && rest.empty()) {

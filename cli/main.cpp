@@ -130,11 +130,24 @@ int main(int argc, char** argv) {
   snapshot->add_option("--name", name, "The host's name in reports (default: the host name)");
 
   std::vector<std::string> vfio_args;
-  auto* vfio = app.add_subcommand("vfio", "What QEMU does with a vfio_ap device for migration, step by step: UUID "
+  auto* vfio = app.add_subcommand("vfio", "What QEMU does with a VFIO device, step by step. vfio_ap (migration): UUID "
                                           "migration|get_state|set_state STATE|data_size|reset, read FD LENGTH [pread], "
-                                          "write FD HEX [pwrite], close FD");
+                                          "write FD HEX [pwrite], close FD. vfio_ccw: UUID get_info, get_region_info N, "
+                                          "get_irq_info N, read N OFFSET LENGTH, write N OFFSET HEX, set_irqs N "
+                                          "none|bool:B|eventfd:FD, eventfd N, reset, migration");
   vfio->add_option("ARGS", vfio_args, "The request")->required();
   vfio->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
+
+  auto* ccwg = app.add_subcommand("ccw", "The machine's subchannels and the devices behind them");
+  ccwg->require_subcommand(1);
+  std::string schid;
+  std::vector<std::string> ccw_settings;
+  auto* ccw_fault = ccwg->add_subcommand(
+      "fault", "Inject faults into a host subchannel (0.0.0313): notoper=0|1, interrupt=normal|hold|lose, busy=N, "
+               "unit_check=HEX (sense bytes), media_error=TRACK|none, release, clear");
+  ccw_fault->add_option("SUBCHANNEL", schid, "The host's subchannel, e.g. 0.0.0313")->required();
+  ccw_fault->add_option("SETTINGS", ccw_settings, "key=value ...");
+  ccw_fault->add_option("--sys", sysdir, "Where the simulator is mounted (default /sys, as inside exec)");
 
   auto* matrix = app.add_subcommand("matrix", "Draw the host's adapter x domain matrix: host, vfio_ap, mdevs, guests");
   std::string svg, color = "auto";
@@ -282,6 +295,11 @@ int main(int argc, char** argv) {
       name = host;
     }
     return mdevsim::control_request(sysdir, "snapshot " + name);
+  }
+  if (ccw_fault->parsed()) {
+    std::string req = "ccw fault " + schid;
+    for (auto& a : ccw_settings) req += " " + a;
+    return mdevsim::control_request(sysdir, req);
   }
   if (vfio->parsed()) {
     std::string req = "vfio";

@@ -21,6 +21,15 @@ namespace mdevsim {
 //   read FD LENGTH [pread]   -> read=N data=HEX
 //   write FD HEX [pwrite]    -> wrote=N
 //   close FD                 -> ok
+// For a vfio_ccw mdev open in a guest, its device file as QEMU uses it:
+//   UUID get_info                 -> flags=0x11 num_regions=4 num_irqs=3
+//   UUID get_region_info N        -> offset=0x400 size=8 flags=0xb cap_type=2 cap_subtype=1
+//   UUID get_irq_info N           -> flags=0x1 count=1
+//   UUID read N OFFSET LENGTH     -> read=N data=HEX (region N, OFFSET in it)
+//   UUID write N OFFSET HEX       -> wrote=N
+//   UUID set_irqs N none|bool:B|eventfd:FD -> ok
+//   UUID eventfd N                -> count=C (what reading the eventfd gives)
+//   UUID reset                    -> ok;  UUID migration -> ENOTTY
 // A failing call answers its errno's name (EINVAL); false and a message for
 // a request that is not understood.
 bool vfio_command(System& sys, const Mutate& mutate, const std::vector<std::string>& words, std::string& out);

@@ -17,6 +17,7 @@
 #include "cli/ap_command.h"
 #include "cli/vfio_command.h"
 #include "cli/control.h"
+#include "cli/ccw_command.h"
 #include "cli/guest_ccw.h"
 #include "cli/guest_text.h"
 #include "tests/golden/transcript.h"
@@ -167,6 +168,11 @@ void run(Client& c, const golden::Transcript& t) {
       std::vector<std::string> words;
       for (std::string w; in >> w;) words.push_back(w);
       mdevsim::vfio_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
+    } else if (st.op == "ccw") {
+      std::istringstream in(st.data);
+      std::vector<std::string> words;
+      for (std::string w; in >> w;) words.push_back(w);
+      mdevsim::ccw_command(c.sys(), [&](const std::function<bool()>& f) { return c.mutate(f); }, words, got.text);
     } else if (st.op == "guest" && st.data.starts_with("ccw ")) {
       std::istringstream in(st.data.substr(4));
       std::vector<std::string> words;
@@ -184,6 +190,11 @@ void run(Client& c, const golden::Transcript& t) {
         std::lock_guard g(c.sys().lock());
         const qemu::Guest* guest = guests.find(name);
         got.text = guest ? mdevsim::guest_text(*guest) : "no guest";
+      } else if (verb == "log") {
+        std::lock_guard g(c.sys().lock());
+        auto it = guests.logs().find(name);
+        if (it != guests.logs().end())
+          for (auto& l : it->second) got.text += (got.text.empty() ? "" : "\n") + l;
       } else {
         bool ok = c.mutate([&] {
           if (verb != "start") return guests.stop(name, error);

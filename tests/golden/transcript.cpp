@@ -97,9 +97,9 @@ Transcript parse_transcript(const std::string& file) {
       t.host = word(line, i);
       continue;
     }
-    static const char* ops[] = {"write", "read", "readlink", "ls", "missing", "dmesg", "uevent", "guest", "ap", "vfio"};
+    static const char* ops[] = {"write", "read", "readlink", "ls", "missing", "dmesg", "uevent", "guest", "ap", "vfio", "ccw"};
     if (std::find(std::begin(ops), std::end(ops), st.op) == std::end(ops)) throw std::runtime_error(where + ": unknown op " + st.op);
-    if (st.op == "guest" || st.op == "ap" || st.op == "vfio") {
+    if (st.op == "guest" || st.op == "ap" || st.op == "vfio" || st.op == "ccw") {
       // guest start NAME ARGS... | guest stop NAME | guest show NAME;
       // ap VERB ARGS... (as `mdevsim ap` sends them); vfio ARGS...
       for (std::string w = word(line, i); !w.empty() && w != "->"; w = word(line, i)) st.data += (st.data.empty() ? "" : " ") + w;
