@@ -1,5 +1,7 @@
 #include "cli/snapshot.h"
 
+#include <fmt/format.h>
+
 #include "apbus/msgtype6.h"
 #include "cli/system.h"
 
@@ -45,7 +47,12 @@ migration::HostSnapshot take_snapshot(System& sys, const std::string& name) {
   });
   for (const vfio_ap::MatrixMdev& m : md.mdevs())  // newest first, as vfio_ap compares them
     s.mdevs.push_back({m.uuid(), masks(m.matrix), masks(m.shadow_apcb), m.kvm() ? m.kvm()->name : ""});
-  for (auto& [gname, g] : sys.guests().all()) s.guests.push_back({gname, g->ap ? g->ap->mdev->uuid : ""});
+  for (auto& [gname, g] : sys.guests().all()) {
+    migration::GuestSnapshot gs{gname, g->ap ? g->ap->mdev->uuid : ""};
+    for (auto& d : g->ccw)
+      if (d.mdev) gs.vfio_ccw.push_back(fmt::format("{:02x}.{:x}.{:04x}", d.dev_id.cssid, d.dev_id.ssid, d.dev_id.devid));
+    s.guests.push_back(std::move(gs));
+  }
   s.index();
   return s;
 }

@@ -188,12 +188,17 @@ HostSnapshot parse(const json& doc) {
   std::map<std::string, std::string> mdev_of;  // guest name -> its mdev or ""
   for (size_t i = 0; i < guests.size(); ++i) {
     std::string where = fmt::format("guests[{}]", i);
-    only_keys(guests[i], where, {"name", "mdev"});
+    only_keys(guests[i], where, {"name", "mdev", "vfio_ccw"});
     GuestSnapshot g;
     g.name = get_string(member(guests[i], where, "name"), where + ".name");
     if (g.name.empty()) fail(where + ".name", "must not be empty");  // "" is an mdev's "no guest"
     const json& m = member(guests[i], where, "mdev");
     if (!m.is_null()) g.mdev = get_string(m, where + ".mdev");
+    if (guests[i].contains("vfio_ccw")) {  // absent in snapshots before vfio-ccw
+      const json& c = guests[i]["vfio_ccw"];
+      if (!c.is_array()) fail(where + ".vfio_ccw", "must be a list of device numbers such as \"fe.0.1234\"");
+      for (size_t k = 0; k < c.size(); ++k) g.vfio_ccw.push_back(get_string(c[k], fmt::format("{}.vfio_ccw[{}]", where, k)));
+    }
     if (!mdev_of.emplace(g.name, g.mdev).second) fail(where + ".name", g.name + " is listed twice");
     s.guests.push_back(std::move(g));
   }
@@ -282,7 +287,9 @@ std::string to_json(const HostSnapshot& s) {
                 {"guest", m.guest.empty() ? json(nullptr) : json(m.guest)}};
   });
   list("guests", s.guests, [](const GuestSnapshot& g) {
-    return json{{"name", g.name}, {"mdev", g.mdev.empty() ? json(nullptr) : json(g.mdev)}};
+    json j{{"name", g.name}, {"mdev", g.mdev.empty() ? json(nullptr) : json(g.mdev)}};
+    if (!g.vfio_ccw.empty()) j["vfio_ccw"] = g.vfio_ccw;
+    return j;
   });
   return out + "\n}\n";
 }

@@ -52,6 +52,9 @@ struct MdevSnapshot {
 struct GuestSnapshot {
   std::string name;
   std::string mdev;  // its vfio-ap device, or ""
+  // Its vfio-ccw devices, by the device number QEMU gave them (fe.0.1234):
+  // none of them can migrate.
+  std::vector<std::string> vfio_ccw{};
 };
 
 struct HostSnapshot {

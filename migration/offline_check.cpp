@@ -106,6 +106,10 @@ base::Result<CheckReport> check_migration(const HostSnapshot& src, const std::st
   const MdevSnapshot* sm = nullptr;
   if (!guest.empty()) {
     const GuestSnapshot* g = src.guest(guest);
+    if (g && g->mdev.empty() && !g->vfio_ccw.empty()) {
+      error = fmt::format("guest {} cannot be migrated: {}", guest, virsh::vfio_ccw_not_migratable(g->vfio_ccw.front()));
+      return base::Errno{ENOENT};
+    }
     if (!g || g->mdev.empty()) {
       error = g ? fmt::format("guest {} has no vfio-ap device on {}", guest, src.host) : fmt::format("no guest {} on {}", guest, src.host);
       return base::Errno{ENOENT};
@@ -151,6 +155,10 @@ base::Result<CheckReport> check_migration(const HostSnapshot& src, const std::st
   if (!src.migratable) d.push_back(src.host + ": vfio_ap without the live-migration series");
   if (!dst.migratable) d.push_back(dst.host + ": vfio_ap without the live-migration series");
   r.verdicts.push_back(verdict("migration support", "vfio_ap on both hosts supports live guest migration (matrix features: migratable)", d));
+  d.clear();
+  if (const GuestSnapshot* g = r.guest.empty() ? nullptr : src.guest(r.guest))
+    for (const std::string& c : g->vfio_ccw) d.push_back(virsh::vfio_ccw_not_migratable(c));
+  if (!d.empty()) r.verdicts.push_back(verdict("vfio-ccw", "The guest has no vfio-ccw device (vfio_ccw cannot migrate)", d));
   d.clear();
   if (!dm) d.push_back(fmt::format("no mediated device {} on {}", U, dst.host));
   else if (!dm->guest.empty()) d.push_back(fmt::format("{} is in use by guest {}", U, dm->guest));

@@ -18,6 +18,12 @@ std::string hostdev_not_migratable() {
   return "error: Operation not supported: cannot migrate a domain with <hostdev mode='subsystem' type='mdev'>";
 }
 
+std::string vfio_ccw_not_migratable(const std::string& devpath) {
+  return fmt::format("vfio-ccw device {} cannot migrate: vfio_ccw has no VFIO migration support (VFIO_DEVICE_FEATURE "
+                     "MIGRATION: ENOTTY), and QEMU blocks it: State blocked by non-migratable device '/{}/vfio-ccw'",
+                     devpath, devpath);
+}
+
 std::string mdev_in_use(const std::string& uuid, const std::string& guest) {
   return fmt::format("error: Requested operation is not valid: mediated device /sys/bus/mdev/devices/{} is in use by "
                      "driver QEMU, domain {}",

@@ -12,6 +12,10 @@ namespace migration::virsh {
 
 // qemuMigrationSrcIsAllowedHostdev(): a vfio-ccw mdev cannot migrate.
 std::string hostdev_not_migratable();
+// Why, said plainly for the vfio-ccw device at `devpath` ("fe.0.1234", the
+// virtual css bus's "%02x.%1x.%04x"): vfio_ccw has no migration support and
+// QEMU's unmigratable vmstate blocks it (qemu_savevm_state_blocked()).
+std::string vfio_ccw_not_migratable(const std::string& devpath);
 // libvirt's prepare step on the destination.
 std::string mdev_missing(const std::string& uuid);
 std::string domain_active(const std::string& name);

@@ -311,3 +311,26 @@ TEST(OfflineCheck, MasterKeysWarnAndRank) {
 }
 
 }  // namespace
+
+namespace {
+
+// A guest's vfio-ccw devices cannot migrate: alone, the check refuses the
+// guest with the reason; beside a vfio-ap device, a failing rule says it.
+TEST(OfflineCheck, VfioCcwDevicesCannotMigrate) {
+  const std::string blocked = "vfio-ccw device fe.0.1234 cannot migrate: vfio_ccw has no VFIO migration support "
+                              "(VFIO_DEVICE_FEATURE MIGRATION: ENOTTY), and QEMU blocks it: State blocked by "
+                              "non-migratable device '/fe.0.1234/vfio-ccw'";
+  HostSnapshot src = host("src", true), dst = host("dst", false);
+  src.guests[0].vfio_ccw = {"fe.0.1234"};
+  std::string text = to_json(src), error;
+  auto back = parse_snapshot(text, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->guest("vm1")->vfio_ccw, std::vector<std::string>{"fe.0.1234"});
+  CheckReport r = check(*back, dst);
+  EXPECT_EQ(broken(r), std::vector<std::string>{"FAIL vfio-ccw"});
+  src.guests.push_back({"vm2", "", {"fe.0.1234"}});
+  EXPECT_FALSE(check_migration(src, "vm2", "", dst, error));
+  EXPECT_EQ(error, "guest vm2 cannot be migrated: " + blocked);
+}
+
+}  // namespace
