@@ -50,4 +50,8 @@ show "\$M guest start guest2 --device virtio-net-ccw --device virtio-blk-ccw --d
   --device virtio-balloon-ccw --device virtio-rng-ccw --device virtio-scsi-ccw --ccw 7e270a25-e163-4922-af60-757fc8ed48c6,devno=fe.0.1234"
 show "\$M guest show guest2 | tail -n 10   # the guest'"'"'s lscss"
 show "\$M css /sys"
+# The guest'"'"'s chccwdev -e 0.0.1234: channel programs through vfio-ccw to the simulated 3390.
+show "\$M guest ccw guest2 online 0.0.1234"
+show "\$M guest ccw guest2 dmesg"
+show "\$M guest ccw guest2 ssch 0.0.1234 '"'"'E4 20 0028'"'"'; \$M guest ccw guest2 tsch 0.0.1234"
 '
