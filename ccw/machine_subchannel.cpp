@@ -204,11 +204,10 @@ unsigned MachineSubchannel::stsch(Schib& out) const {
   return 0;
 }
 
-unsigned MachineSubchannel::msch(const Schib& in) {
-  if (!m_schib.pmcw.dnv) return 3;
-  if (status_pending()) return 1;
-  if (m_schib.scsw.ctrl & FCTL) return 2;
-  Pmcw& p = m_schib.pmcw;
+unsigned modify_subchannel(Schib& s, const Schib& in) {
+  if (s.scsw.ctrl & SCSW_STCTL_STATUS_PEND) return 1;
+  if (s.scsw.ctrl & FCTL) return 2;
+  Pmcw& p = s.pmcw;
   p.intparm = in.pmcw.intparm;
   p.isc = in.pmcw.isc & 7;
   p.ena = in.pmcw.ena;
@@ -217,10 +216,14 @@ unsigned MachineSubchannel::msch(const Schib& in) {
   p.mp = in.pmcw.mp;
   p.lpm = in.pmcw.lpm;
   p.mbi = in.pmcw.mbi;
+  p.pom = in.pmcw.pom;
+  p.mbfc = in.pmcw.mbfc;
   p.csense = in.pmcw.csense;
-  m_schib.mba = in.mba;
+  s.mba = in.mba;
   return 0;
 }
+
+unsigned MachineSubchannel::msch(const Schib& in) { return m_schib.pmcw.dnv ? modify_subchannel(m_schib, in) : 3; }
 
 bool MachineSubchannel::lose_path(uint8_t path_mask) {
   m_schib.pmcw.pam &= static_cast<uint8_t>(~path_mask);

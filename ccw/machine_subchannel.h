@@ -46,6 +46,11 @@ inline constexpr size_t SCHIB_SIZE = 52;
 std::array<uint8_t, SCHIB_SIZE> encode(const Schib& s);
 Schib decode_schib(std::span<const uint8_t, SCHIB_SIZE> b);
 
+// MODIFY SUBCHANNEL's work on a SCHIB: cc 1 with status pending, 2 while a
+// function runs, else the program-modifiable fields (intparm, isc, ena, lm,
+// mme, mp, lpm, mbi, pom, mbfc, csense, mba) from `in` and cc 0.
+unsigned modify_subchannel(Schib& s, const Schib& in);
+
 class MachineSubchannel {
  public:
   MachineSubchannel(const Pmcw& pmcw, DeviceModel* device) : m_schib{pmcw, {}, 0, {}}, m_device(device) {}
@@ -56,8 +61,7 @@ class MachineSubchannel {
   unsigned hsch();
   unsigned csch();
   unsigned stsch(Schib& out) const;
-  // MSCH: the program-modifiable fields (intparm, isc, ena, lm, mme, mp,
-  // lpm, mbi, mba, csense); cc 1 with status pending, 2 while busy.
+  // MSCH: modify_subchannel(); cc 3 without a device.
   unsigned msch(const Schib& in);
 
   // The paths the machine has (a channel path configured off leaves PAM).

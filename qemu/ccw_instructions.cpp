@@ -119,7 +119,6 @@ unsigned Guests::tsch(Guest& g, CcwDevice& dev, Irb& irb) {
 }
 
 unsigned Guests::stsch(Guest& g, CcwDevice& dev, Schib& out) {
-  (void)g;
   // vfio_ccw_handle_store(): the path bits from the host's SCHIB region.
   ccw::VfioCcwPrivate& p = *m_vfio_ccw.private_of(*dev.mdev);
   std::array<uint8_t, SCHIB_REGION_SIZE> region{};
@@ -137,25 +136,9 @@ unsigned Guests::stsch(Guest& g, CcwDevice& dev, Schib& out) {
   return 0;
 }
 
+// css_do_msch(): without a device nothing happens, and cc 0.
 unsigned Guests::msch(Guest&, CcwDevice& dev, const Schib& in) {
-  Scsw& s = dev.schib.scsw;
-  if (!dev.schib.pmcw.dnv) return 0;
-  if (s.ctrl & SCSW_STCTL_STATUS_PEND) return 1;
-  if (s.ctrl & FCTL) return 2;
-  Pmcw& p = dev.schib.pmcw;
-  p.intparm = in.pmcw.intparm;
-  p.isc = in.pmcw.isc;
-  p.ena = in.pmcw.ena;
-  p.lm = in.pmcw.lm;
-  p.mme = in.pmcw.mme;
-  p.mp = in.pmcw.mp;
-  p.lpm = in.pmcw.lpm;
-  p.mbi = in.pmcw.mbi;
-  p.pom = in.pmcw.pom;
-  p.mbfc = in.pmcw.mbfc;
-  p.csense = in.pmcw.csense;
-  dev.schib.mba = in.mba;
-  return 0;
+  return dev.schib.pmcw.dnv ? modify_subchannel(dev.schib, in) : 0;
 }
 
 unsigned Guests::hsch(Guest& g, CcwDevice& dev) {
