@@ -92,11 +92,11 @@ unsigned MachineSubchannel::ssch(const Orb& orb, ChannelMemory& mem) {
   s.flags = static_cast<uint16_t>(orb.key << 12 | (orb.fmt ? SCSW_FLAGS_FMT : 0) | (orb.pfch ? 0x40 : 0) |
                                   (orb.isic ? 0x20 : 0) | (orb.alcc ? 0x10 : 0));
   m_schib.pmcw.lpum = path;
-  if (busy || unit_check) {
+  if (faults.busy || faults.unit_check) {
     // Faults: the device answers the first command busy, or with the
     // sense bytes given; nothing of the program runs.
-    const bool was_busy = busy > 0;
-    if (was_busy) --busy;
+    const bool was_busy = faults.busy > 0;
+    if (was_busy) --faults.busy;
     const uint8_t dstat = was_busy ? DEV_STAT_BUSY : DEV_STAT_CHN_END | DEV_STAT_DEV_END | DEV_STAT_UNIT_CHECK;
     m_last = {orb.cpa + 8, 0, dstat, 0, 1};
     s.ctrl = SCSW_FCTL_START | SCSW_STCTL_PRIMARY | SCSW_STCTL_SECONDARY;
@@ -104,13 +104,13 @@ unsigned MachineSubchannel::ssch(const Orb& orb, ChannelMemory& mem) {
     s.count = 0;
     s.dstat = m_last.dstat;
     s.cstat = 0;
-    auto sense = was_busy ? std::nullopt : std::exchange(unit_check, std::nullopt);
+    auto sense = was_busy ? std::nullopt : std::exchange(faults.unit_check, std::nullopt);
     make_status_pending(sense);
     return 0;
   }
   m_device->start(path);
   m_last = run_channel_program(orb, path, mem, *m_device);
-  if (interrupt_fault == InterruptFault::Lose) {
+  if (faults.interrupt == InterruptFault::Lose) {
     // The device never ends it: active until HALT or CLEAR.
     s.ctrl = SCSW_FCTL_START | SCSW_ACTL_SCHACT | SCSW_ACTL_DEVACT;
     m_program_active = true;
@@ -144,13 +144,13 @@ void MachineSubchannel::make_status_pending(const std::optional<std::array<uint8
 }
 
 void MachineSubchannel::deliver() {
-  if (!m_interrupt_queued || interrupt_fault == InterruptFault::Hold) return;
+  if (!m_interrupt_queued || faults.interrupt == InterruptFault::Hold) return;
   m_interrupt_queued = false;
   if (on_interrupt) on_interrupt();
 }
 
 unsigned MachineSubchannel::tsch(Irb& irb) {
-  if (!m_schib.pmcw.dnv || not_operational) return 3;
+  if (!m_schib.pmcw.dnv || faults.not_operational) return 3;
   Scsw& s = m_schib.scsw;
   irb = m_irb;
   irb.scsw = s;

@@ -76,14 +76,17 @@ class MachineSubchannel {
 
   // Faults. The device answers no more (cc 3 on every instruction but
   // STSCH); a started program's interrupt is held until release or lost
-  // (the subchannel stays busy until HALT or CLEAR).
-  bool not_operational = false;
+  // (the subchannel stays busy until HALT or CLEAR); the next `busy` starts
+  // find the device busy (initial status BUSY); the next start ends at its
+  // first CCW with a unit check and the sense bytes given.
   enum class InterruptFault { None, Hold, Lose };
-  InterruptFault interrupt_fault = InterruptFault::None;
-  // The next `busy` starts find the device busy (initial status BUSY); the
-  // next start ends at its first CCW with a unit check and these sense bytes.
-  unsigned busy = 0;
-  std::optional<std::array<uint8_t, 32>> unit_check;
+  struct Faults {
+    bool not_operational = false;
+    InterruptFault interrupt = InterruptFault::None;
+    unsigned busy = 0;
+    std::optional<std::array<uint8_t, 32>> unit_check;
+  };
+  Faults faults;
   // Ends an active program as a lost path does: interface-control check.
   bool lose_path(uint8_t path_mask);
   // What the last program did (for tests and the benchmark).
@@ -91,7 +94,7 @@ class MachineSubchannel {
 
  private:
   void make_status_pending(const std::optional<std::array<uint8_t, 32>>& sense = std::nullopt);
-  bool operational() const { return m_schib.pmcw.dnv && m_schib.pmcw.ena && !not_operational; }
+  bool operational() const { return m_schib.pmcw.dnv && m_schib.pmcw.ena && !faults.not_operational; }
 
   Schib m_schib;
   DeviceModel* m_device;

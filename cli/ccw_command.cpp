@@ -17,9 +17,9 @@ std::string faults_text(const ccw::Subchannel& sch) {
   std::string media;
   if (auto* dasd = dynamic_cast<const ccw::eckd::EckdDasd*>(sch.device.get()))
     for (unsigned t : dasd->media_errors) media += (media.empty() ? "" : ",") + std::to_string(t);
-  return fmt::format("{} notoper={} interrupt={} busy={} unit_check={} media_error={}", sch.name, hw.not_operational ? 1 : 0,
-                     interrupts[static_cast<int>(hw.interrupt_fault)], hw.busy,
-                     hw.unit_check ? base::to_hex(*hw.unit_check) : "-", media.empty() ? "none" : media);
+  return fmt::format("{} notoper={} interrupt={} busy={} unit_check={} media_error={}", sch.name, hw.faults.not_operational ? 1 : 0,
+                     interrupts[static_cast<int>(hw.faults.interrupt)], hw.faults.busy,
+                     hw.faults.unit_check ? base::to_hex(*hw.faults.unit_check) : "-", media.empty() ? "none" : media);
 }
 
 bool number(std::string_view s, unsigned& v) {
@@ -43,7 +43,7 @@ bool ccw_command(System& sys, const Mutate& mutate, const std::vector<std::strin
     ccw::MachineSubchannel& hw = *sch->hw;
     auto* dasd = dynamic_cast<ccw::eckd::EckdDasd*>(sch->device.get());
     // All settings are checked before any is made: one bad one changes nothing.
-    ccw::MachineSubchannel next = hw;
+    ccw::MachineSubchannel::Faults next = hw.faults;
     std::set<unsigned> media = dasd ? dasd->media_errors : std::set<unsigned>{};
     bool release = false;
     for (size_t i = 2; i < words.size(); ++i) {
@@ -52,10 +52,7 @@ bool ccw_command(System& sys, const Mutate& mutate, const std::vector<std::strin
       const std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
       unsigned n = 0;
       if (kv == "clear") {
-        next.not_operational = false;
-        next.interrupt_fault = ccw::MachineSubchannel::InterruptFault::None;
-        next.busy = 0;
-        next.unit_check.reset();
+        next = {};
         media.clear();
       } else if (kv == "release") {
         release = true;
@@ -63,7 +60,7 @@ bool ccw_command(System& sys, const Mutate& mutate, const std::vector<std::strin
         next.not_operational = v == "1";
       } else if (k == "interrupt" && (v == "normal" || v == "hold" || v == "lose")) {
         using F = ccw::MachineSubchannel::InterruptFault;
-        next.interrupt_fault = v == "normal" ? F::None : v == "hold" ? F::Hold : F::Lose;
+        next.interrupt = v == "normal" ? F::None : v == "hold" ? F::Hold : F::Lose;
       } else if (k == "busy" && number(v, n) && n <= 1000) {
         next.busy = n;
       } else if (k == "unit_check" && base::from_hex(v) && v.size() <= 64 && !v.empty()) {
@@ -81,14 +78,11 @@ bool ccw_command(System& sys, const Mutate& mutate, const std::vector<std::strin
         return false;
       }
     }
-    hw.not_operational = next.not_operational;
-    hw.interrupt_fault = next.interrupt_fault;
-    hw.busy = next.busy;
-    hw.unit_check = next.unit_check;
+    hw.faults = next;
     if (dasd) dasd->media_errors = media;
     if (release) {
-      if (hw.interrupt_fault == ccw::MachineSubchannel::InterruptFault::Hold)
-        hw.interrupt_fault = ccw::MachineSubchannel::InterruptFault::None;
+      if (hw.faults.interrupt == ccw::MachineSubchannel::InterruptFault::Hold)
+        hw.faults.interrupt = ccw::MachineSubchannel::InterruptFault::None;
       hw.deliver();
     }
     out = faults_text(*sch);

@@ -120,13 +120,13 @@ TEST_F(VfioCcwIo, TheFsmAnswersForEachState) {
   EXPECT_EQ(p->state, VfioCcwPrivate::State::Idle);
   // A lost interrupt leaves the program pending: the next START is -EBUSY,
   // HALT through the async region ends it and the state is IDLE again.
-  sch_hw().interrupt_fault = MachineSubchannel::InterruptFault::Lose;
+  sch_hw().faults.interrupt = MachineSubchannel::InterruptFault::Lose;
   req = start_request(std::span(&kSenseId, 1));
   EXPECT_EQ(err(sys->vfio_ccw().write(*p, 0, req)), 0);
   EXPECT_EQ(p->state, VfioCcwPrivate::State::CpPending);
   EXPECT_GT(p->cp->pinned_pages(), 0u);
   EXPECT_EQ(err(sys->vfio_ccw().write(*p, 0, req)), EBUSY);
-  sch_hw().interrupt_fault = MachineSubchannel::InterruptFault::None;
+  sch_hw().faults.interrupt = MachineSubchannel::InterruptFault::None;
   std::array<uint8_t, 8> cmd{};
   base::put_be32(&cmd[0], VFIO_CCW_ASYNC_CMD_HSCH);
   EXPECT_EQ(err(sys->vfio_ccw().write(*p, 0x400, cmd)), 0);
