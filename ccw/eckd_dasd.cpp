@@ -322,7 +322,10 @@ CommandEnd EckdDasd::record_io(uint8_t cmd, std::span<uint8_t> d) {
   if (m_locate) --m_locate->remaining;
   const unsigned track = m_at.track, rec = m_at.rec;
   if (media_errors.contains(track)) return unit_check(SNS0_DATA_CHECK, SNS1_PERM_ERR);
-  const RecordFormat f = *m_volume->record(track, rec);
+  // READ IPL and READ R0 name their record: a track formatted without it has none.
+  const auto format = m_volume->record(track, rec);
+  if (!format) return unit_check(0, SNS1_NO_REC_FOUND);
+  const RecordFormat f = *format;
   std::vector<uint8_t> kd(f.kl + f.dl);
   const auto count = count_area(track, rec, f);
 

@@ -377,14 +377,20 @@ struct ChannelProgram::Impl final : ChannelMemory {
     return true;
   }
 
-  std::vector<uint8_t> block_bytes(const Block& b) const {
-    if (b.chain < 0) return b.bytes;
-    std::vector<uint8_t> out;
-    for (const Ccw1& c : chains[b.chain].ch_ccw) {
-      auto w = encode(c);
-      out.insert(out.end(), w.begin(), w.end());
+  // Bytes [offset, offset + dst.size()) of a block: a chain's are its CCWs
+  // encoded, only those the channel asks for.
+  void copy_block(const Block& b, size_t offset, std::span<uint8_t> dst) const {
+    if (b.chain < 0) {
+      std::copy_n(b.bytes.begin() + static_cast<long>(offset), dst.size(), dst.begin());
+      return;
     }
-    return out;
+    const auto& ccws = chains[b.chain].ch_ccw;
+    for (size_t done = 0; done < dst.size();) {
+      const size_t at = offset + done, n = std::min(dst.size() - done, 8 - at % 8);
+      const auto w = encode(ccws[at / 8]);
+      std::copy_n(w.begin() + static_cast<long>(at % 8), n, dst.begin() + static_cast<long>(done));
+      done += n;
+    }
   }
 
   bool read(uint64_t addr, std::span<uint8_t> out) const override {
@@ -394,8 +400,7 @@ struct ChannelProgram::Impl final : ChannelMemory {
     for (const Piece& p : pieces) {
       auto dst = out.subspan(done, p.len);
       if (p.block) {
-        auto bytes = block_bytes(*p.block);
-        std::copy_n(bytes.begin() + static_cast<long>(p.offset), p.len, dst.begin());
+        copy_block(*p.block, p.offset, dst);
       } else {
         guest.read(p.guest, dst);
       }
@@ -416,7 +421,7 @@ struct ChannelProgram::Impl final : ChannelMemory {
   }
 };
 
-ChannelProgram::ChannelProgram(kvm::GuestMemory& guest) : m_guest(guest), m_impl(std::make_unique<Impl>(guest)) {}
+ChannelProgram::ChannelProgram(kvm::GuestMemory& guest) : m_impl(std::make_unique<Impl>(guest)) {}
 
 ChannelProgram::~ChannelProgram() { free(); }
 

@@ -56,7 +56,6 @@ class ChannelProgram {
 
  private:
   struct Impl;
-  kvm::GuestMemory& m_guest;
   bool m_initialized = false;
   std::unique_ptr<Impl> m_impl;
 };

@@ -16,7 +16,7 @@ std::string faults_text(const ccw::Subchannel& sch) {
   static const char* const interrupts[] = {"normal", "hold", "lose"};
   std::string media;
   if (auto* dasd = dynamic_cast<const ccw::eckd::EckdDasd*>(sch.device.get()))
-    for (unsigned t : dasd->media_errors) media += (media.empty() ? "" : ",") + std::to_string(t);
+    for (unsigned t : dasd->media_errors) media += fmt::format("{}{}", media.empty() ? "" : ",", t);
   return fmt::format("{} notoper={} interrupt={} busy={} unit_check={} media_error={}", sch.name, hw.faults.not_operational ? 1 : 0,
                      interrupts[static_cast<int>(hw.faults.interrupt)], hw.faults.busy,
                      hw.faults.unit_check ? base::to_hex(*hw.faults.unit_check) : "-", media.empty() ? "none" : media);

@@ -233,7 +233,7 @@ bool migrate_guest(System& sys, const Mutate& mutate, const std::string& name, c
     if (std::any_of(g->ccw.begin(), g->ccw.end(), [](auto& d) { return d.mdev; })) {
       out = virsh::hostdev_not_migratable();
       for (auto& d : g->ccw)
-        if (d.mdev) out += "\n" + virsh::vfio_ccw_not_migratable(fmt::format("{:02x}.{:x}.{:04x}", d.dev_id.cssid, d.dev_id.ssid, d.dev_id.devid));
+        if (d.mdev) out += '\n' + virsh::vfio_ccw_not_migratable(fmt::format("{:02x}.{:x}.{:04x}", d.dev_id.cssid, d.dev_id.ssid, d.dev_id.devid));
       return false;
     }
     if (!g->ap) {

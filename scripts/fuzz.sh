@@ -9,8 +9,8 @@ seconds=${1:-60}
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing (apt-get install clang)" >&2; exit 2; }
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDEVSIM_SANITIZE=fuzzer \
   -DMDEVSIM_BUILD_TESTS=OFF -DMDEVSIM_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target css_config_fuzz guest_start_fuzz css_view_fuzz
-for name in css_config guest_start css_view; do
+cmake --build build-fuzz -j"$(nproc)" --target css_config_fuzz guest_start_fuzz css_view_fuzz channel_program_fuzz
+for name in css_config guest_start css_view channel_program; do
   mkdir -p "build-fuzz/corpus/$name"
   echo "fuzz.sh: $name for ${seconds}s"
   (cd build-fuzz && "./tests/fuzz/${name}_fuzz" -max_total_time="$seconds" -print_final_stats=1 \

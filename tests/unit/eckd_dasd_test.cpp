@@ -262,3 +262,27 @@ TEST_F(Dasd, MediaErrorsAreDataChecks) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by the channel-program fuzzer: READ IPL on a track 0 formatted
+// with R0 alone finds no record 1 (it read an empty one before).
+TEST(DasdFuzzFinding, ReadIplWithoutRecordOne) {
+  std::string error;
+  auto v = CkdVolume::open(Geometry{}, 0x2b09, "", error);
+  ASSERT_TRUE(v.has_value()) << error;
+  EckdDasd dev(std::move(*v), 0x2b09);
+  dev.start(0x80);
+  Bytes de = from_hex("c0c00000000000000000000000000000"), lr = from_hex("43000001000000000000000000000000");
+  Bytes r0 = from_hex("0000000000000008" "0000000000000000");
+  ASSERT_EQ(dev.command(CMD_DEFINE_EXTENT, de).dstat, DEV_STAT_CHN_END | DEV_STAT_DEV_END);
+  ASSERT_EQ(dev.command(CMD_LOCATE_RECORD, lr).dstat, DEV_STAT_CHN_END | DEV_STAT_DEV_END);
+  ASSERT_EQ(dev.command(CMD_WRITE_RECORD_ZERO, r0).dstat, DEV_STAT_CHN_END | DEV_STAT_DEV_END);
+  EXPECT_FALSE(dev.volume().record(0, 1));
+  dev.start(0x80);
+  Bytes ipl(24);
+  EXPECT_EQ(dev.command(CCW_CMD_READ_IPL, ipl).dstat, DEV_STAT_CHN_END | DEV_STAT_DEV_END | DEV_STAT_UNIT_CHECK);
+  EXPECT_EQ(dev.sense()[1], SNS1_NO_REC_FOUND);
+}
+
+}  // namespace
