@@ -402,4 +402,17 @@ void print_request_profile(const std::vector<ProfileTarget>& targets, double sec
   std::fflush(stdout);
 }
 
+std::string take_option(int& argc, char** argv, std::string_view name, std::string fallback) {
+  const std::string prefix = "--" + std::string(name) + "=";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a.rfind(prefix, 0) != 0) continue;
+    fallback = a.substr(prefix.size());
+    std::copy(argv + i + 1, argv + argc, argv + i);
+    --argc;
+    --i;
+  }
+  return fallback;
+}
+
 }  // namespace bench

@@ -123,6 +123,10 @@ struct Ratio {
 };
 void print_ratios(const std::vector<Ratio>& ratios);
 
+// A program's own --NAME=VALUE option, taken out of argv before Google
+// Benchmark sees the rest: its value, or `fallback` when absent.
+std::string take_option(int& argc, char** argv, std::string_view name, std::string fallback);
+
 // ---------------------------------------------- FUSE request profile
 
 // Counts fuse:fuse_request_send events of one FUSE connection, in a private

@@ -249,19 +249,8 @@ void bm_vfio_ccw(benchmark::State& state, bool big) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string image_dir = std::filesystem::temp_directory_path().string();
-  unsigned cylinders = 100;
-  for (int i = 1; i < argc;) {
-    std::string a = argv[i];
-    if (a.rfind("--image_dir=", 0) == 0) image_dir = a.substr(12);
-    else if (a.rfind("--cylinders=", 0) == 0) cylinders = static_cast<unsigned>(std::atoi(a.c_str() + 12));
-    else {
-      ++i;
-      continue;
-    }
-    std::copy(argv + i + 1, argv + argc, argv + i);
-    --argc;
-  }
+  const std::string image_dir = bench::take_option(argc, argv, "image_dir", std::filesystem::temp_directory_path().string());
+  const auto cylinders = static_cast<unsigned>(std::stoul(bench::take_option(argc, argv, "cylinders", "100")));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   g_setup = std::make_unique<Setup>(image_dir, cylinders);

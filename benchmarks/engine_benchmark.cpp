@@ -433,18 +433,8 @@ void print_summary() {
 
 int main(int argc, char** argv) {
   // Our own options, taken out before Google Benchmark sees the rest.
-  int rounds = 20, slice_ms = 100;
-  for (int i = 1; i < argc;) {
-    std::string a = argv[i];
-    int* v = a.rfind("--paired_rounds=", 0) == 0 ? &rounds : a.rfind("--paired_slice_ms=", 0) == 0 ? &slice_ms : nullptr;
-    if (!v) {
-      ++i;
-      continue;
-    }
-    *v = std::atoi(a.c_str() + a.find('=') + 1);
-    std::copy(argv + i + 1, argv + argc, argv + i);
-    --argc;
-  }
+  const int rounds = std::stoi(bench::take_option(argc, argv, "paired_rounds", "20"));
+  const int slice_ms = std::stoi(bench::take_option(argc, argv, "paired_slice_ms", "100"));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   g_key.init();
